@@ -1,0 +1,629 @@
+/**
+ * A connected SRT socket's protocol engine, sans I/O: fed with decoded packets
+ * and the current time (µs on a local monotonic clock), it emits packets to
+ * send and payloads to deliver through a sink. The adapter calls tick() at the
+ * deadline it returns; every protocol timer lives in this file:
+ *   checkAckTimer   full ACK every 10 ms, light ACK every 64 packets
+ *   checkNakTimer   periodic NAK every max(20 ms, (SRTT + 4·RTTVar) / 2)
+ *   checkKeepalive  KEEPALIVE after 1 s without sending
+ *   checkPeerIdle   connection broken after peerIdleTimeout without hearing the peer
+ *   deliverDue      TSBPD: deliver at base + timestamp + latency, too-late drop of gaps
+ *   dropTooLate     sender drop of packets older than max(peer latency, 1 s) + 20 ms
+ *   sendPending     paced (re)transmission through a token bucket
+ */
+import { LossList } from './loss-list';
+import {
+  ControlPacket,
+  ControlType,
+  DataPacket,
+  decodeAck,
+  decodeDropReq,
+  decodeLossList,
+  encodeAck,
+  encodeControl,
+  encodeDropReq,
+  encodeLossList,
+  HEADER_SIZE,
+  Packet,
+  Position,
+  writeDataHeader,
+} from './packet';
+import { TokenBucket } from './pacer';
+import { ReceiveBuffer } from './receive-buffer';
+import { RttEstimator } from './rtt';
+import { SendBuffer, SendEntry } from './send-buffer';
+import { msgNoInc, seqCmp, seqDec, seqInc, seqOffset, tsUnwrap, tsWrap } from './sequence';
+import { Counters } from './stats';
+
+export const ACK_INTERVAL_US = 10_000;
+export const LIGHT_ACK_PACKETS = 64;
+export const KEEPALIVE_US = 1_000_000;
+export const MIN_NAK_INTERVAL_US = 20_000;
+/** IP + UDP + SRT header bytes, counted by LiveCC pacing. */
+export const PACKET_OVERHEAD = 44;
+/** MSS 1500 - 28 (IP/UDP) - 16 (SRT header). */
+export const MAX_PAYLOAD = 1456;
+/** BW_INFINITE: 1 Gbit/s in bytes/s, libsrt's pacing for maxBw = -1. */
+export const BW_INFINITE = 125_000_000;
+
+export interface ConnectionConfig {
+  socketId: number;
+  peerSocketId: number;
+  /** Initial sequence number of both directions (the caller's ISN). */
+  isn: number;
+  payloadSize: number;
+  /** Receiver latency applied to the peer's data, ms. */
+  rcvLatency: number;
+  /** The peer's receiver latency for our data, ms (sender drop threshold). */
+  sndLatency: number;
+  /** Initial flow window: the peer's flight flag size, packets. */
+  flowWindow: number;
+  rcvBufPackets: number;
+  sndBufPackets: number;
+  /** Local clock time (µs) our timestamps count from. */
+  startUs: number;
+  /** Local clock time at which the peer's timestamp 0 happened: HS arrival - HS timestamp. */
+  tsbpdBaseUs: number;
+  /** Timestamp of the handshake packet that set the base (unwrap reference). */
+  tsbpdRefTimestamp: number;
+  peerIdleTimeoutMs: number;
+  /** Bytes/s; -1 means BW_INFINITE. */
+  maxBw: number;
+  tlpktDrop: boolean;
+  nakReport: boolean;
+}
+
+export interface ConnectionSink {
+  /** Send one datagram; an array is gathered into one datagram without copying. */
+  send(packet: Buffer | Buffer[]): void;
+  /** A payload reached its play time (in order). */
+  deliver(payload: Buffer): void;
+  /** The peer sent SHUTDOWN; everything received was delivered first. */
+  peerClosed(): void;
+  /** The connection died (peer idle timeout). */
+  broken(message: string): void;
+  /** The send buffer has room again after write() returned false. */
+  drain(): void;
+}
+
+const ACK_HISTORY = 1024;
+
+export class SrtConnection {
+  readonly counters = new Counters();
+  readonly rtt = new RttEstimator();
+  closed = false;
+
+  // ---- sender state
+  private readonly sndBuf: SendBuffer;
+  private readonly rexmit = new LossList();
+  private readonly pacer: TokenBucket;
+  private nextMsgNo = 1;
+  private flowWindow: number;
+  private lastSentUs: number;
+  private needDrain = false;
+  private rttFromAckAck = false;
+  /** Link capacity and receive rate the peer reported in its last full ACK. */
+  peerLinkCapacity = 0;
+  peerRecvRate = 0;
+
+  // ---- receiver state
+  private readonly rcvBuf: ReceiveBuffer;
+  private readonly lossList = new LossList();
+  /** One past the highest sequence number received. */
+  private rcvNext: number;
+  /** First sequence number not received contiguously (the ACK point). */
+  private ackPoint: number;
+  private tsRef: number;
+  private lastRecvUs: number;
+  private nextAckAt: number;
+  private nextNakAt = Infinity;
+  private ackNo = 1;
+  private lastFullAckSeq: number;
+  private lastFullAckUs = 0;
+  private lastAckAckedSeq: number;
+  private packetsSinceAck = 0;
+  private readonly ackSentUs = new Float64Array(ACK_HISTORY);
+  private readonly ackSentNo = new Int32Array(ACK_HISTORY).fill(-1);
+  private readonly ackSentSeq = new Int32Array(ACK_HISTORY);
+  // receive-rate estimate for the ACK fields
+  private rateWindowUs: number;
+  private rateWindowPkts = 0;
+  private rateWindowBytes = 0;
+  private pktRecvRate = 0;
+  private byteRecvRate = 0;
+
+  constructor(readonly cfg: ConnectionConfig, private readonly sink: ConnectionSink, nowUs: number) {
+    this.sndBuf = new SendBuffer(cfg.sndBufPackets, cfg.isn);
+    this.rcvBuf = new ReceiveBuffer(cfg.rcvBufPackets, cfg.isn);
+    this.flowWindow = cfg.flowWindow;
+    const rate = cfg.maxBw > 0 ? cfg.maxBw : BW_INFINITE;
+    this.pacer = new TokenBucket(rate, 4 * (cfg.payloadSize + PACKET_OVERHEAD), nowUs);
+    this.rcvNext = cfg.isn;
+    this.ackPoint = cfg.isn;
+    this.lastFullAckSeq = cfg.isn;
+    this.lastAckAckedSeq = cfg.isn;
+    this.tsRef = cfg.tsbpdRefTimestamp;
+    this.lastSentUs = nowUs;
+    this.lastRecvUs = nowUs;
+    this.nextAckAt = nowUs + ACK_INTERVAL_US;
+    this.rateWindowUs = nowUs;
+  }
+
+  /** Our 32-bit timestamp for a packet sent now. */
+  timestamp(nowUs: number): number {
+    return tsWrap(nowUs - this.cfg.startUs);
+  }
+
+  // =================================================================== sending API
+
+  /** True while the send buffer can take another packet. */
+  get writable(): boolean {
+    return !this.sndBuf.full && this.sndBuf.unsent < this.unsentLimit();
+  }
+
+  /** Unsent packets we queue before pushing back on the writer: about 20 ms at the pacing rate, at least 64. */
+  private unsentLimit(): number {
+    return Math.max(64, Math.ceil((this.pacer.rate * 0.02) / (this.cfg.payloadSize + PACKET_OVERHEAD)));
+  }
+
+  /**
+   * Queues one message (live: one packet, payload <= payloadSize) and sends what
+   * pacing allows now. Returns false when the caller should wait for drain().
+   */
+  write(payload: Buffer, nowUs: number, position: number = Position.SOLO): boolean {
+    if (this.closed) return false;
+    if (this.sndBuf.full) {
+      this.needDrain = true;
+      return false;
+    }
+    const seq = this.sndBuf.endSeq;
+    this.sndBuf.push({
+      seq,
+      msgNo: this.nextMsgNo,
+      position,
+      timestamp: this.timestamp(nowUs),
+      submittedUs: nowUs,
+      payload,
+      lastSentUs: -1,
+      rexmits: 0,
+    });
+    if (position === Position.SOLO || position === Position.LAST) this.nextMsgNo = msgNoInc(this.nextMsgNo);
+    this.sendPending(nowUs);
+    const ok = this.writable;
+    if (!ok) this.needDrain = true;
+    return ok;
+  }
+
+  /** Everything written was acknowledged (or dropped). */
+  get flushed(): boolean {
+    return this.sndBuf.length === 0;
+  }
+
+  // =================================================================== receiving
+
+  receive(pkt: Packet, nowUs: number): void {
+    if (this.closed) return;
+    this.lastRecvUs = nowUs;
+    if (pkt.kind === 'data') this.onData(pkt, nowUs);
+    else this.onControl(pkt, nowUs);
+  }
+
+  private onData(pkt: DataPacket, nowUs: number): void {
+    const len = pkt.payload.length;
+    this.counters.add('pktRecv');
+    this.counters.add('byteRecv', len);
+    this.rateWindowPkts++;
+    this.rateWindowBytes += len;
+    if (len > MAX_PAYLOAD || len === 0) {
+      this.counters.add('pktRecvInvalid');
+      return;
+    }
+    const seq = pkt.seq;
+    if (this.rcvBuf.offsetOf(seq) < 0) {
+      this.counters.add('pktRcvBelated'); // already delivered or dropped
+      return;
+    }
+    const ahead = seqOffset(this.rcvNext, seq);
+    if (ahead > 0) {
+      if (ahead >= this.rcvBuf.capacity) {
+        this.counters.add('pktRecvInvalid'); // implausible jump: not from this stream
+        return;
+      }
+      // A gap: report it at once, then periodically.
+      const last = seqDec(seq);
+      if (this.lossList.isEmpty) this.nextNakAt = nowUs + this.nakIntervalUs();
+      this.lossList.append(this.rcvNext, last);
+      this.counters.add('pktRcvLoss', ahead);
+      this.sendNak([[this.rcvNext, last]], nowUs);
+      this.rcvNext = seqInc(seq);
+    } else if (ahead === 0) {
+      this.rcvNext = seqInc(seq);
+    } else {
+      this.lossList.remove(seq);
+      if (pkt.retransmitted) this.counters.add('pktRcvRetrans');
+    }
+    const ts = tsUnwrap(pkt.timestamp, this.tsRef);
+    if (ts > this.tsRef) this.tsRef = ts;
+    const playAt = this.cfg.tsbpdBaseUs + ts + this.cfg.rcvLatency * 1000;
+    const r = this.rcvBuf.insert(pkt, playAt);
+    if (r !== 'ok') {
+      this.counters.add(r === 'full' ? 'pktRcvDrop' : 'pktRcvBelated');
+      return;
+    }
+    this.counters.add('pktRecvUnique');
+    this.counters.add('byteRecvUnique', len);
+    this.advanceAckPoint();
+    if (++this.packetsSinceAck >= LIGHT_ACK_PACKETS) {
+      this.packetsSinceAck = 0;
+      this.sendControl(ControlType.ACK, 0, encodeAck({ lastAckSeq: this.ackPoint }), nowUs);
+    }
+    this.deliverDue(nowUs);
+  }
+
+  private advanceAckPoint(): void {
+    if (seqCmp(this.ackPoint, this.rcvBuf.head) < 0) this.ackPoint = this.rcvBuf.head;
+    let off = this.rcvBuf.offsetOf(this.ackPoint);
+    const limit = this.rcvBuf.offsetOf(this.rcvNext);
+    while (off < limit && this.rcvBuf.at(off)) off++;
+    this.ackPoint = seqInc(this.rcvBuf.head, off);
+  }
+
+  private onControl(pkt: ControlPacket, nowUs: number): void {
+    switch (pkt.type) {
+      case ControlType.KEEPALIVE:
+        return;
+      case ControlType.ACK:
+        return this.onAck(pkt, nowUs);
+      case ControlType.ACKACK:
+        return this.onAckAck(pkt, nowUs);
+      case ControlType.NAK:
+        return this.onNak(pkt, nowUs);
+      case ControlType.SHUTDOWN:
+        return this.onShutdown();
+      case ControlType.DROPREQ:
+        return this.onDropReq(pkt, nowUs);
+      default:
+        // HANDSHAKE repeats are answered by the adapter; EXT (KM refresh) and
+        // the rest carry nothing this engine needs yet.
+        return;
+    }
+  }
+
+  private onAck(pkt: ControlPacket, nowUs: number): void {
+    const ack = decodeAck(pkt.body);
+    if (!ack) return void this.counters.add('pktRecvInvalid');
+    this.counters.add('pktRecvACK');
+    // An ACK beyond what we sent is bogus (libsrt treats it as an attack).
+    if (seqCmp(ack.lastAckSeq, this.sndBuf.nextToSend) > 0) return void this.counters.add('pktRecvInvalid');
+    if (seqCmp(ack.lastAckSeq, this.sndBuf.firstSeq) > 0) {
+      this.sndBuf.dropBefore(ack.lastAckSeq);
+      this.rexmit.removeUpTo(seqDec(ack.lastAckSeq));
+    }
+    if (ack.rtt !== undefined) {
+      // Full ACK: answer with ACKACK so the peer measures RTT.
+      this.sendControl(ControlType.ACKACK, pkt.typeInfo, undefined, nowUs);
+      if (!this.rttFromAckAck && ack.rtt > 0) this.rtt.adopt(ack.rtt, ack.rttVar ?? ack.rtt / 2);
+      if (ack.availBuf !== undefined) this.flowWindow = Math.max(2, ack.availBuf);
+      if (ack.linkCapacity) this.peerLinkCapacity = ack.linkCapacity;
+      if (ack.recvRate !== undefined) this.peerRecvRate = ack.recvRate;
+    }
+    this.sendPending(nowUs);
+  }
+
+  private onAckAck(pkt: ControlPacket, nowUs: number): void {
+    const i = pkt.typeInfo & (ACK_HISTORY - 1);
+    if (this.ackSentNo[i] !== (pkt.typeInfo | 0)) return;
+    this.ackSentNo[i] = -1;
+    this.rtt.addSample(nowUs - this.ackSentUs[i]);
+    this.rttFromAckAck = true;
+    const seq = this.ackSentSeq[i];
+    if (seqCmp(seq, this.lastAckAckedSeq) > 0) this.lastAckAckedSeq = seq;
+  }
+
+  private onNak(pkt: ControlPacket, nowUs: number): void {
+    const ranges = decodeLossList(pkt.body);
+    if (!ranges) return void this.counters.add('pktRecvInvalid');
+    this.counters.add('pktRecvNAK');
+    const lastSent = seqDec(this.sndBuf.nextToSend);
+    for (const [a, b] of ranges) {
+      if (seqCmp(a, b) > 0 || seqCmp(b, lastSent) > 0) return void this.counters.add('pktRecvInvalid');
+    }
+    for (const [a, b] of ranges) {
+      this.counters.add('pktSndLoss', seqOffset(a, b) + 1);
+      // What is no longer buffered cannot be resent: tell the receiver to stop asking.
+      if (seqCmp(a, this.sndBuf.firstSeq) < 0) {
+        const dropLast = seqCmp(b, this.sndBuf.firstSeq) < 0 ? b : seqDec(this.sndBuf.firstSeq);
+        this.sendControl(ControlType.DROPREQ, 0, encodeDropReq(a, dropLast), nowUs);
+      }
+      const from = seqCmp(a, this.sndBuf.firstSeq) < 0 ? this.sndBuf.firstSeq : a;
+      if (seqCmp(from, b) <= 0) this.rexmit.append(from, b);
+    }
+    this.sendPending(nowUs);
+  }
+
+  private onDropReq(pkt: ControlPacket, nowUs: number): void {
+    const r = decodeDropReq(pkt.body);
+    if (!r) return; // libsrt ignores a DROPREQ shorter than 8 bytes
+    const [first, last] = r;
+    if (seqCmp(first, last) > 0) return;
+    this.lossList.removeRange(first, last);
+    // Skip the dropped range if it sits at the head of the buffer.
+    if (seqCmp(this.rcvBuf.head, first) >= 0 && seqCmp(this.rcvBuf.head, last) <= 0 && !this.rcvBuf.peek()) {
+      while (seqCmp(this.rcvBuf.head, last) <= 0 && !this.rcvBuf.peek()) {
+        this.rcvBuf.shift();
+        this.counters.add('pktRcvDrop');
+      }
+      this.advanceAckPoint();
+    }
+    this.deliverDue(nowUs);
+  }
+
+  private onShutdown(): void {
+    // Deliver whatever arrived, in order, before reporting the close.
+    while (this.rcvBuf.stored > 0) {
+      const p = this.rcvBuf.shift();
+      if (p) this.sink.deliver(p.payload);
+    }
+    this.closed = true;
+    this.sink.peerClosed();
+  }
+
+  // =================================================================== timers
+
+  /** Runs every timer that is due; returns the next deadline (µs). */
+  tick(nowUs: number): number {
+    if (this.closed) return Infinity;
+    if (this.checkPeerIdle(nowUs)) return Infinity;
+    this.deliverDue(nowUs);
+    this.dropTooLate(nowUs);
+    this.sendPending(nowUs);
+    this.checkAckTimer(nowUs);
+    this.checkNakTimer(nowUs);
+    this.checkKeepalive(nowUs);
+    return this.nextDeadline(nowUs);
+  }
+
+  private checkPeerIdle(nowUs: number): boolean {
+    if (nowUs - this.lastRecvUs <= this.cfg.peerIdleTimeoutMs * 1000) return false;
+    this.closed = true;
+    this.sink.broken(`peer idle for more than ${this.cfg.peerIdleTimeoutMs} ms`);
+    return true;
+  }
+
+  private checkAckTimer(nowUs: number): void {
+    if (nowUs < this.nextAckAt) return;
+    this.nextAckAt = nowUs + ACK_INTERVAL_US;
+    const advanced = this.ackPoint !== this.lastFullAckSeq;
+    const unconfirmed =
+      this.ackPoint !== this.lastAckAckedSeq && nowUs - this.lastFullAckUs > this.rtt.srtt + 4 * this.rtt.rttVar;
+    if (advanced || unconfirmed) this.sendFullAck(nowUs);
+  }
+
+  private checkNakTimer(nowUs: number): void {
+    if (!this.cfg.nakReport || this.lossList.isEmpty || nowUs < this.nextNakAt) return;
+    this.sendNak(this.lossList.toRanges(), nowUs);
+    this.nextNakAt = nowUs + this.nakIntervalUs();
+  }
+
+  private nakIntervalUs(): number {
+    return Math.max(MIN_NAK_INTERVAL_US, (this.rtt.srtt + 4 * this.rtt.rttVar) / 2);
+  }
+
+  private checkKeepalive(nowUs: number): void {
+    if (nowUs - this.lastSentUs >= KEEPALIVE_US) this.sendControl(ControlType.KEEPALIVE, 0, undefined, nowUs);
+  }
+
+  private nextDeadline(nowUs: number): number {
+    let t = Math.min(this.lastSentUs + KEEPALIVE_US, this.lastRecvUs + this.cfg.peerIdleTimeoutMs * 1000 + 1000);
+    if (this.ackPoint !== this.lastFullAckSeq || this.ackPoint !== this.lastAckAckedSeq) t = Math.min(t, this.nextAckAt);
+    if (this.cfg.nakReport && !this.lossList.isEmpty) t = Math.min(t, this.nextNakAt);
+    const play = this.nextPlayTime();
+    if (play < t) t = play;
+    if (this.sndBuf.length > 0) {
+      const oldest = this.sndBuf.oldest()!;
+      if (this.cfg.tlpktDrop) t = Math.min(t, oldest.submittedUs + this.sndDropThresholdUs());
+      if (!this.rexmit.isEmpty || (this.sndBuf.unsent > 0 && this.sndBuf.inFlight < this.flowWindow)) {
+        t = Math.min(t, nowUs + Math.max(200, this.pacer.waitUs(this.cfg.payloadSize + PACKET_OVERHEAD)));
+      }
+    }
+    return t;
+  }
+
+  // =================================================================== TSBPD delivery
+
+  /** Play time of the next packet to deliver (or of the packet after a droppable gap). */
+  private nextPlayTime(): number {
+    if (this.rcvBuf.stored === 0) return Infinity;
+    if (this.rcvBuf.peek()) return this.rcvBuf.playAtOf(0);
+    if (!this.cfg.tlpktDrop) return Infinity;
+    const off = this.rcvBuf.firstStoredFrom(1, this.rcvBuf.offsetOf(this.rcvNext));
+    return off < 0 ? Infinity : this.rcvBuf.playAtOf(off);
+  }
+
+  private deliverDue(nowUs: number): void {
+    while (this.rcvBuf.stored > 0 && !this.closed) {
+      if (this.rcvBuf.peek()) {
+        if (this.rcvBuf.playAtOf(0) > nowUs) return;
+        const p = this.rcvBuf.shift()!;
+        this.sink.deliver(p.payload);
+        continue;
+      }
+      if (!this.cfg.tlpktDrop) return;
+      // Too-late drop: the head is missing but a later packet is due; skip the gap.
+      const off = this.rcvBuf.firstStoredFrom(1, this.rcvBuf.offsetOf(this.rcvNext));
+      if (off < 0 || this.rcvBuf.playAtOf(off) > nowUs) return;
+      const lastMissing = seqInc(this.rcvBuf.head, off - 1);
+      this.lossList.removeUpTo(lastMissing);
+      for (let i = 0; i < off; i++) this.rcvBuf.shift();
+      this.counters.add('pktRcvDrop', off);
+      this.advanceAckPoint();
+    }
+  }
+
+  // =================================================================== sending
+
+  private sndDropThresholdUs(): number {
+    return (Math.max(this.cfg.sndLatency, 1000) + 20) * 1000;
+  }
+
+  /** Sender too-late drop: packets older than the peer could still play. */
+  private dropTooLate(nowUs: number): void {
+    if (!this.cfg.tlpktDrop) return;
+    const limit = nowUs - this.sndDropThresholdUs();
+    let e = this.sndBuf.oldest();
+    let n = 0;
+    while (e && e.submittedUs < limit) {
+      n++;
+      this.counters.add('byteSndDrop', e.payload.length);
+      e = this.sndBuf.get(seqInc(e.seq));
+    }
+    if (n === 0) return;
+    const next = seqInc(this.sndBuf.firstSeq, n);
+    this.sndBuf.dropBefore(next);
+    this.rexmit.removeUpTo(seqDec(next));
+    this.counters.add('pktSndDrop', n);
+    this.maybeDrain();
+  }
+
+  /** Sends retransmissions first, then new packets, within the flow window and the pacing budget. */
+  private sendPending(nowUs: number): void {
+    this.pacer.refill(nowUs);
+    const rexmitHoldUs = this.rtt.srtt - 4 * this.rtt.rttVar;
+    while (!this.rexmit.isEmpty) {
+      const seq = this.rexmit.first()!;
+      const e = this.sndBuf.get(seq);
+      if (!e || e.lastSentUs < 0) {
+        this.rexmit.remove(seq);
+        continue;
+      }
+      // libsrt's retransmit rule: not again within SRTT - 4·RTTVar of the last send.
+      if (e.rexmits > 0 && nowUs - e.lastSentUs < rexmitHoldUs) {
+        this.rexmit.remove(seq);
+        continue;
+      }
+      if (!this.pacer.tryTake(e.payload.length + PACKET_OVERHEAD)) return;
+      this.rexmit.remove(seq);
+      e.rexmits++;
+      this.counters.add('pktRetrans');
+      this.counters.add('byteRetrans', e.payload.length);
+      this.transmit(e, true, nowUs);
+    }
+    while (this.sndBuf.unsent > 0 && this.sndBuf.inFlight < this.flowWindow) {
+      const e = this.sndBuf.get(this.sndBuf.nextToSend)!;
+      if (!this.pacer.tryTake(e.payload.length + PACKET_OVERHEAD)) break;
+      this.sndBuf.takeUnsent();
+      this.counters.add('pktSentUnique');
+      this.counters.add('byteSentUnique', e.payload.length);
+      this.transmit(e, false, nowUs);
+    }
+    this.maybeDrain();
+  }
+
+  private transmit(e: SendEntry, retransmitted: boolean, nowUs: number): void {
+    const header = Buffer.allocUnsafe(HEADER_SIZE);
+    writeDataHeader(header, 0, {
+      seq: e.seq,
+      position: e.position,
+      inOrder: false,
+      keyFlags: 0,
+      retransmitted,
+      msgNo: e.msgNo,
+      timestamp: e.timestamp,
+      destId: this.cfg.peerSocketId,
+    });
+    e.lastSentUs = nowUs;
+    this.lastSentUs = nowUs;
+    this.counters.add('pktSent');
+    this.counters.add('byteSent', e.payload.length);
+    this.sink.send([header, e.payload]);
+  }
+
+  private maybeDrain(): void {
+    if (this.needDrain && this.writable) {
+      this.needDrain = false;
+      this.sink.drain();
+    }
+  }
+
+  private sendControl(type: number, typeInfo: number, body: Buffer | undefined, nowUs: number): void {
+    this.lastSentUs = nowUs;
+    this.sink.send(encodeControl(type, typeInfo, this.timestamp(nowUs), this.cfg.peerSocketId, body));
+  }
+
+  private sendNak(ranges: readonly [number, number][], nowUs: number): void {
+    this.counters.add('pktSentNAK');
+    this.sendControl(ControlType.NAK, 0, encodeLossList(ranges, this.cfg.payloadSize >> 2), nowUs);
+  }
+
+  private sendFullAck(nowUs: number): void {
+    this.updateRecvRates(nowUs);
+    const ackNo = this.ackNo;
+    this.ackNo = (this.ackNo + 1) & 0x7fffffff;
+    const i = ackNo & (ACK_HISTORY - 1);
+    this.ackSentNo[i] = ackNo;
+    this.ackSentUs[i] = nowUs;
+    this.ackSentSeq[i] = this.ackPoint;
+    this.lastFullAckSeq = this.ackPoint;
+    this.lastFullAckUs = nowUs;
+    this.packetsSinceAck = 0;
+    this.counters.add('pktSentACK');
+    const body = encodeAck({
+      lastAckSeq: this.ackPoint,
+      rtt: Math.round(this.rtt.srtt),
+      rttVar: Math.round(this.rtt.rttVar),
+      availBuf: Math.max(2, this.rcvBuf.available),
+      pktRecvRate: this.pktRecvRate,
+      linkCapacity: this.pktRecvRate,
+      recvRate: this.byteRecvRate,
+    });
+    this.sendControl(ControlType.ACK, ackNo, body, nowUs);
+  }
+
+  private updateRecvRates(nowUs: number): void {
+    const dt = nowUs - this.rateWindowUs;
+    if (dt < 100_000) return;
+    this.pktRecvRate = Math.round((this.rateWindowPkts * 1e6) / dt);
+    this.byteRecvRate = Math.round((this.rateWindowBytes * 1e6) / dt);
+    this.rateWindowPkts = 0;
+    this.rateWindowBytes = 0;
+    this.rateWindowUs = nowUs;
+  }
+
+  // =================================================================== closing and stats
+
+  /** Sends SHUTDOWN (once) and stops the engine. */
+  shutdown(nowUs: number): void {
+    if (this.closed) return;
+    this.sendControl(ControlType.SHUTDOWN, 0, undefined, nowUs);
+    this.closed = true;
+  }
+
+  /** libsrt-style statistics (srt_bstats names). */
+  stats(nowUs: number, clear = false): Record<string, number> {
+    const s = this.counters.snapshot(clear);
+    const pkt = this.cfg.payloadSize + PACKET_OVERHEAD;
+    s.msTimeStamp = Math.round((nowUs - this.cfg.startUs) / 1000);
+    s.msRTT = this.rtt.srtt / 1000;
+    s.pktFlowWindow = this.flowWindow;
+    s.pktCongestionWindow = this.flowWindow;
+    s.pktFlightSize = this.sndBuf.inFlight;
+    s.pktSndBuf = this.sndBuf.length;
+    s.byteSndBuf = this.sndBuf.bytes;
+    const oldest = this.sndBuf.oldest();
+    s.msSndBuf = oldest ? Math.round((nowUs - oldest.submittedUs) / 1000) : 0;
+    s.pktRcvBuf = this.rcvBuf.stored;
+    s.byteRcvBuf = this.rcvBuf.storedBytes;
+    s.msRcvBuf = this.rcvBuf.stored > 0 && this.rcvBuf.peek() ? Math.max(0, Math.round((this.rcvBuf.playAtOf(0) - nowUs) / 1000)) : 0;
+    s.byteAvailRcvBuf = this.rcvBuf.available * pkt;
+    s.byteAvailSndBuf = (this.sndBuf.capacity - this.sndBuf.length) * pkt;
+    s.msRcvTsbPdDelay = this.cfg.rcvLatency;
+    s.msSndTsbPdDelay = this.cfg.sndLatency;
+    s.mbpsMaxBW = (this.pacer.rate * 8) / 1e6;
+    s.byteMSS = this.cfg.payloadSize + PACKET_OVERHEAD - 16 + 28;
+    s.mbpsBandwidth = (this.peerLinkCapacity * pkt * 8) / 1e6;
+    s.mbpsRecvRate = (this.byteRecvRate * 8) / 1e6;
+    s.mbpsSendRate = (this.peerRecvRate * 8) / 1e6;
+    s.pktRcvLossRanges = this.lossList.size;
+    return s;
+  }
+}

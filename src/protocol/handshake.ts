@@ -1,0 +1,315 @@
+/**
+ * HSv5 caller-listener handshake logic, sans I/O (SRT-PROTOCOL.md §0, §2.2-2.3).
+ * The caller side is a small state machine; the listener side is stateless per
+ * request thanks to the SYN cookie, so it is a set of pure functions.
+ */
+import { createHmac, randomBytes } from 'node:crypto';
+import {
+  decodeHsString,
+  decodeSrtHs,
+  encodeHsString,
+  encodePeerIp,
+  encodeSrtHs,
+  findExtension,
+  Handshake,
+  HandshakeType,
+  HS_V5_MAGIC,
+  HsExt,
+  HsExtFlag,
+  HsExtension,
+  SrtFlag,
+  UDT_DGRAM,
+} from './handshake-packet';
+import { REJECT_BASE, RejectReason } from './reject-reason';
+
+/** The SRT version we announce in HSREQ/HSRSP (1.5.5, the reference we follow). */
+export const SRT_VERSION = 0x00010505;
+/** Oldest peer version that speaks HSv5 (libsrt requires 1.3.0). */
+export const MIN_PEER_VERSION = 0x00010300;
+export const MAX_STREAM_ID = 512;
+
+/** libsrt's default live-mode HSREQ flags: 0xBF. */
+export function liveFlags(opts: { tlpktDrop: boolean; nakReport: boolean }): number {
+  let f = SrtFlag.TSBPDSND | SrtFlag.TSBPDRCV | SrtFlag.HAICRYPT | SrtFlag.REXMITFLG | SrtFlag.FILTERCAP;
+  if (opts.tlpktDrop) f |= SrtFlag.TLPKTDROP;
+  if (opts.nakReport) f |= SrtFlag.NAKREPORT;
+  return f;
+}
+
+/** Local settings that go into a handshake. */
+export interface HandshakeConfig {
+  socketId: number;
+  isn: number;
+  mss: number;
+  flightFlagSize: number;
+  /** Our receiver latency, ms. */
+  rcvLatency: number;
+  /** Latency we ask of the peer as sender, ms. */
+  peerLatency: number;
+  tlpktDrop: boolean;
+  nakReport: boolean;
+  /** Caller only. */
+  streamId?: string;
+}
+
+/** What both sides agreed on; everything a connection needs to start. */
+export interface Negotiated {
+  peerSocketId: number;
+  /** Both directions start at the caller's ISN. */
+  isn: number;
+  mss: number;
+  peerFlightFlagSize: number;
+  /** Latency we apply as receiver (TSBPD), ms. */
+  rcvLatency: number;
+  /** Latency the peer applies as receiver of our data, ms (drives sender drop). */
+  sndLatency: number;
+  peerSrtVersion: number;
+  peerFlags: number;
+  streamId: string;
+}
+
+export class HandshakeRejection extends Error {
+  constructor(readonly reason: number, message: string) {
+    super(message);
+  }
+}
+
+function baseHs(cfg: HandshakeConfig, peerAddress: string): Handshake {
+  return {
+    version: 5,
+    encryption: 0,
+    extField: 0,
+    isn: cfg.isn,
+    mss: cfg.mss,
+    flightFlagSize: cfg.flightFlagSize,
+    reqType: HandshakeType.CONCLUSION,
+    socketId: cfg.socketId,
+    cookie: 0,
+    peerIp: encodePeerIp(peerAddress),
+    extensions: [],
+  };
+}
+
+// ------------------------------------------------------------------ caller
+
+export type CallerResult =
+  | { kind: 'send'; hs: Handshake }
+  | { kind: 'connected'; hs: Handshake; negotiated: Negotiated }
+  | { kind: 'rejected'; reason: number; message: string }
+  | { kind: 'ignored'; why: string };
+
+export class CallerHandshake {
+  state: 'induction' | 'conclusion' | 'done' = 'induction';
+  private request: Handshake;
+
+  constructor(private readonly cfg: HandshakeConfig, private readonly peerAddress: string) {
+    if (cfg.streamId !== undefined && Buffer.byteLength(cfg.streamId) > MAX_STREAM_ID) {
+      throw new RangeError(`streamId is longer than ${MAX_STREAM_ID} bytes`);
+    }
+    // Induction: Version 4, Type UDT_DGRAM, cookie 0 (what a libsrt caller sends).
+    this.request = { ...baseHs(cfg, peerAddress), version: 4, extField: UDT_DGRAM, reqType: HandshakeType.INDUCTION };
+  }
+
+  /** The handshake to (re)send now; the caller resends it every 250 ms. */
+  current(): Handshake {
+    return this.request;
+  }
+
+  handle(hs: Handshake): CallerResult {
+    if (this.state === 'done') return { kind: 'ignored', why: 'already connected' };
+    if (hs.reqType >= REJECT_BASE) {
+      return { kind: 'rejected', reason: hs.reqType - REJECT_BASE, message: 'connection rejected by peer' };
+    }
+    if (this.state === 'induction') {
+      if (hs.reqType !== HandshakeType.INDUCTION) return { kind: 'ignored', why: 'expected induction reply' };
+      if (hs.version < 5) {
+        return { kind: 'rejected', reason: RejectReason.VERSION, message: 'peer speaks only HSv4 (SRT < 1.3)' };
+      }
+      if (hs.extField !== HS_V5_MAGIC) {
+        return { kind: 'rejected', reason: RejectReason.ROGUE, message: 'induction reply lacks the HSv5 magic' };
+      }
+      this.state = 'conclusion';
+      this.request = this.buildConclusion(hs.cookie);
+      return { kind: 'send', hs: this.request };
+    }
+    // conclusion
+    if (hs.reqType !== HandshakeType.CONCLUSION) return { kind: 'ignored', why: 'expected conclusion reply' };
+    if (hs.version === 0) return { kind: 'rejected', reason: RejectReason.PEER, message: 'peer rejected the conclusion' };
+    const rsp = findExtension(hs, HsExt.HSRSP);
+    const body = rsp && decodeSrtHs(rsp.body);
+    if (!body) return { kind: 'rejected', reason: RejectReason.ROGUE, message: 'conclusion reply has no HSRSP' };
+    this.state = 'done';
+    return {
+      kind: 'connected',
+      hs,
+      negotiated: {
+        peerSocketId: hs.socketId,
+        isn: this.cfg.isn,
+        mss: Math.min(this.cfg.mss, hs.mss),
+        peerFlightFlagSize: hs.flightFlagSize,
+        // The responder's values are final: its Snd field is our receive latency.
+        rcvLatency: body.sndLatency,
+        sndLatency: body.rcvLatency,
+        peerSrtVersion: body.srtVersion,
+        peerFlags: body.flags,
+        streamId: this.cfg.streamId ?? '',
+      },
+    };
+  }
+
+  private buildConclusion(cookie: number): Handshake {
+    const cfg = this.cfg;
+    const ext: HsExtension[] = [
+      {
+        type: HsExt.HSREQ,
+        body: encodeSrtHs({
+          srtVersion: SRT_VERSION,
+          flags: liveFlags(cfg),
+          rcvLatency: cfg.rcvLatency,
+          sndLatency: cfg.peerLatency,
+        }),
+      },
+    ];
+    let flags: number = HsExtFlag.HSREQ;
+    if (cfg.streamId) {
+      ext.push({ type: HsExt.SID, body: encodeHsString(cfg.streamId) });
+      flags |= HsExtFlag.CONFIG;
+    }
+    return { ...baseHs(cfg, this.peerAddress), extField: flags, cookie, extensions: ext };
+  }
+}
+
+// ------------------------------------------------------------------ listener
+
+/** SYN cookies: HMAC of the peer's address and the minute; this and the previous minute are valid. */
+export class CookieJar {
+  private readonly secret = randomBytes(32);
+
+  bake(address: string, port: number, nowMs: number, minuteOffset = 0): number {
+    const minute = Math.floor(nowMs / 60000) + minuteOffset;
+    return createHmac('sha256', this.secret).update(`${address}:${port}:${minute}`).digest().readUInt32BE(0);
+  }
+
+  check(cookie: number, address: string, port: number, nowMs: number): boolean {
+    return cookie === this.bake(address, port, nowMs) || cookie === this.bake(address, port, nowMs, -1);
+  }
+}
+
+/** The listener's reply to an induction request: HSv5 magic, a cookie, the caller's own ID echoed. */
+export function inductionResponse(req: Handshake, cookie: number): Handshake {
+  return {
+    ...req,
+    version: 5,
+    encryption: 0,
+    extField: HS_V5_MAGIC,
+    cookie,
+    extensions: [],
+  };
+}
+
+export interface ConclusionRequest {
+  hsreqFlags: number;
+  hsreqVersion: number;
+  /** Initiator's rcv latency field. */
+  rcvLatency: number;
+  /** Initiator's snd (peer) latency field. */
+  sndLatency: number;
+  streamId: string;
+  congestion?: string;
+  hasKm: boolean;
+}
+
+/**
+ * Validates an HSv5 conclusion request and extracts what it asks for.
+ * Throws HandshakeRejection with libsrt's reason when it must be refused.
+ */
+export function parseConclusionRequest(req: Handshake): ConclusionRequest {
+  if (req.version < 5) throw new HandshakeRejection(RejectReason.VERSION, 'HSv4 (UDT) handshakes are not supported');
+  if (!(req.extField & HsExtFlag.HSREQ)) throw new HandshakeRejection(RejectReason.ROGUE, 'conclusion without HSREQ');
+  const ext = findExtension(req, HsExt.HSREQ);
+  const hsreq = ext && decodeSrtHs(ext.body);
+  if (!hsreq) throw new HandshakeRejection(RejectReason.ROGUE, 'conclusion without a valid HSREQ block');
+  if (hsreq.srtVersion < MIN_PEER_VERSION) throw new HandshakeRejection(RejectReason.VERSION, 'peer SRT version too old');
+  let streamId = '';
+  let congestion: string | undefined;
+  if (req.extField & HsExtFlag.CONFIG) {
+    const sid = findExtension(req, HsExt.SID);
+    if (sid) {
+      if (sid.body.length > MAX_STREAM_ID) throw new HandshakeRejection(RejectReason.ROGUE, 'stream ID too long');
+      streamId = decodeHsString(sid.body);
+    }
+    const cc = findExtension(req, HsExt.CONGESTION);
+    if (cc) congestion = decodeHsString(cc.body);
+  }
+  const hasKm = (req.extField & HsExtFlag.KMREQ) !== 0 && findExtension(req, HsExt.KMREQ) !== undefined;
+  return {
+    hsreqFlags: hsreq.flags,
+    hsreqVersion: hsreq.srtVersion,
+    rcvLatency: hsreq.rcvLatency,
+    sndLatency: hsreq.sndLatency,
+    streamId,
+    congestion,
+    hasKm,
+  };
+}
+
+/**
+ * Negotiates a live connection from a parsed request: latency per direction is
+ * the max of both sides' wishes. Throws HandshakeRejection on a mismatch.
+ */
+export function negotiateAsResponder(
+  req: Handshake,
+  parsed: ConclusionRequest,
+  cfg: HandshakeConfig,
+): { response: Handshake; negotiated: Negotiated } {
+  if (parsed.congestion !== undefined && parsed.congestion !== 'live') {
+    throw new HandshakeRejection(RejectReason.CONGESTION, `congestion control "${parsed.congestion}" is not supported`);
+  }
+  if (parsed.hsreqFlags & SrtFlag.STREAM) {
+    throw new HandshakeRejection(RejectReason.MESSAGEAPI, 'stream API (file mode) is not supported in live mode');
+  }
+  if (parsed.hasKm) {
+    // We have no passphrase: libsrt with enforced encryption refuses such a caller.
+    throw new HandshakeRejection(RejectReason.UNSECURE, 'peer requires encryption');
+  }
+  const rcvLatency = Math.max(cfg.rcvLatency, parsed.sndLatency);
+  const sndLatency = Math.max(cfg.peerLatency, parsed.rcvLatency);
+  const mss = Math.min(cfg.mss, req.mss);
+  const response: Handshake = {
+    version: 5,
+    encryption: 0,
+    extField: HsExtFlag.HSREQ,
+    isn: req.isn,
+    mss,
+    flightFlagSize: cfg.flightFlagSize,
+    reqType: HandshakeType.CONCLUSION,
+    socketId: cfg.socketId,
+    cookie: req.cookie,
+    peerIp: req.peerIp, // overwritten by the caller of this function with the peer's address
+    extensions: [
+      {
+        type: HsExt.HSRSP,
+        body: encodeSrtHs({ srtVersion: SRT_VERSION, flags: liveFlags(cfg), rcvLatency, sndLatency }),
+      },
+    ],
+  };
+  return {
+    response,
+    negotiated: {
+      peerSocketId: req.socketId,
+      isn: req.isn,
+      mss,
+      peerFlightFlagSize: req.flightFlagSize,
+      rcvLatency,
+      sndLatency,
+      peerSrtVersion: parsed.hsreqVersion,
+      peerFlags: parsed.hsreqFlags,
+      streamId: parsed.streamId,
+    },
+  };
+}
+
+/** A rejection reply: only the 48-byte CIF, ReqType = 1000 + reason. */
+export function rejectionResponse(req: Handshake, reason: number, socketId = 0): Handshake {
+  return { ...req, version: 5, encryption: 0, extField: 0, reqType: REJECT_BASE + reason, socketId, extensions: [] };
+}
