@@ -1,0 +1,139 @@
+import { parseArgs } from 'node:util';
+import { parseStatsFormat, type StatsFormat } from './stats-printer';
+import { UsageError } from './usage-error';
+
+export interface CliOptions {
+  help: boolean;
+  version: boolean;
+  input: string;
+  output: string;
+  /** Stats interval in ms; undefined = no stats. */
+  statsMs?: number;
+  statsFormat: StatsFormat;
+  statsOut?: string;
+  fullStats: boolean;
+  quiet: boolean;
+  verbose: boolean;
+}
+
+/** srt-live-transmit spellings (single dash, `-name:value`) → our canonical long option. */
+const ALIASES: Readonly<Record<string, string>> = {
+  s: 'stats', stats: 'stats', 'stats-report-frequency': 'stats',
+  pf: 'pf', statspf: 'pf',
+  statsout: 'statsout',
+  f: 'fullstats', fullstats: 'fullstats',
+  q: 'quiet', quiet: 'quiet',
+  v: 'verbose', verbose: 'verbose',
+  h: 'help', help: 'help',
+  version: 'version',
+};
+
+/**
+ * Rewrites `-statsout f`, `-pf:json`, `-s:1000`, `--stats=1000` into `--name[=value]` for parseArgs.
+ * Unknown options are left alone so parseArgs reports them; `-` and everything after `--` are positionals.
+ */
+export function normalizeArgv(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') { out.push(...argv.slice(i)); break; }
+    const m = /^--?([A-Za-z][A-Za-z0-9-]*)(?:[:=](.*))?$/s.exec(a);
+    const canonical = m ? ALIASES[m[1].toLowerCase()] : undefined;
+    if (!m || !canonical) { out.push(a); continue; }
+    out.push(m[2] === undefined ? `--${canonical}` : `--${canonical}=${m[2]}`);
+  }
+  return out;
+}
+
+export function parseCliArgs(argv: readonly string[]): CliOptions {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: normalizeArgv(argv),
+      allowPositionals: true,
+      strict: true,
+      options: {
+        stats: { type: 'string', short: 's' },
+        pf: { type: 'string' },
+        statsout: { type: 'string' },
+        fullstats: { type: 'boolean', short: 'f' },
+        quiet: { type: 'boolean', short: 'q' },
+        verbose: { type: 'boolean', short: 'v' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean' },
+      },
+    });
+  } catch (err) {
+    throw new UsageError((err as Error).message.replace(/\. To specify a positional argument.*$/s, ''));
+  }
+  const { values: v, positionals } = parsed;
+  const base = {
+    help: !!v.help, version: !!v.version, fullStats: !!v.fullstats, quiet: !!v.quiet, verbose: !!v.verbose,
+    statsFormat: 'default' as StatsFormat, input: '', output: '',
+  };
+  if (base.help || base.version) return base;
+  if (positionals.length !== 2) {
+    throw new UsageError(positionals.length < 2 ? 'expected INPUT and OUTPUT' : `too many arguments: ${positionals.slice(2).join(' ')}`);
+  }
+  const opts: CliOptions = { ...base, input: positionals[0], output: positionals[1], statsOut: v.statsout };
+  if (v.pf !== undefined) {
+    const f = parseStatsFormat(v.pf);
+    if (!f) throw new UsageError(`-pf ${v.pf}: expected json, csv or default`);
+    opts.statsFormat = f;
+  }
+  if (v.stats !== undefined) {
+    if (!/^\d+$/.test(v.stats) || Number(v.stats) < 1) throw new UsageError(`-s ${v.stats}: expected an interval in milliseconds`);
+    opts.statsMs = Number(v.stats);
+  } else if (v.pf !== undefined || v.statsout !== undefined || v.fullstats) {
+    opts.statsMs = 1000; // asking for a stats format or file implies stats
+  }
+  return opts;
+}
+
+export const USAGE = `Usage: srt-pipe [options] INPUT OUTPUT
+
+Copies INPUT to OUTPUT until INPUT ends; either side may be SRT (a pure-JS srt-live-transmit).
+
+Endpoints:
+  srt://HOST:PORT?PARAMS    SRT caller
+  srt://:PORT?PARAMS        SRT listener (also mode=listener, or host 0.0.0.0 / [::]);
+                            accepts the first caller only
+  udp://HOST:PORT           input: bind HOST:PORT (empty host = all; multicast joins the group),
+                            one datagram per chunk; output: datagrams of <= 1316 bytes to HOST:PORT
+                            (params: ttl, adapter, port, rcvbuf, sndbuf)
+  tcp://HOST:PORT           TCP caller; tcp://:PORT or mode=listener: first connection only
+  PATH, file://PATH, file:///ABS/PATH    a file
+  -, file://con             stdin (as INPUT) / stdout (as OUTPUT)
+  IPv6: srt://[::1]:9000. Quote URIs in the shell (& ? #).
+
+SRT parameters (srt-live-transmit names and units):
+  latency, rcvlatency, peerlatency   ms; or with a unit: 200ms, 200000us, 2s
+                                     (ffmpeg's latency=200000 is us: write 200000us here)
+  streamid=#!::r=live/cam,m=publish  raw '#' is data; %XX escapes are decoded
+  payloadsize (bytes, <= 1456)   mss   fc (packets)   maxbw (bytes/s, -1 = default)
+  rcvbuf, sndbuf (bytes)   conntimeo, peeridletimeo (ms)   linger (s)
+  tlpktdrop, nakreport (0/1, true/false, on/off)
+  mode=caller|listener   adapter, bind (local address)   port (caller's local port)
+  transtype=live   blocking, timeout (accepted, ignored)
+  Not supported yet: rendezvous, passphrase/pbkeylen/enforcedencryption/km*, transtype=file,
+  congestion=file, messageapi, packetfilter. Unknown parameters are an error.
+
+Options:
+  -s, -stats MS         print SRT statistics every MS milliseconds (stderr)
+  -pf FORMAT            stats format: default (one line), json (JSON lines), csv (header + rows)
+  -statsout FILE        write stats to FILE instead of stderr
+  -f, -fullstats        cumulative counters instead of per-interval ones
+  -q, -quiet            no warnings or notes
+  -v, -verbose          connection events on stderr
+  -h, -help             this help
+  -version              print the version
+  (Options may be written -name, --name, -name:value or --name=value.)
+
+Exit status: 0 done (input ended, peer closed, or SIGINT/SIGTERM), 1 runtime or connection error,
+2 usage error.
+
+Examples:
+  srt-pipe udp://:5000 'srt://example.net:9000?streamid=#!::r=live/cam,m=publish'
+  srt-pipe 'srt://:9000?latency=200' - | ffplay -
+  srt-pipe -s 1000 -pf csv -statsout stats.csv srt://:9000 out.ts
+`;

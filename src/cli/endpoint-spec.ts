@@ -1,0 +1,144 @@
+import type { SrtOptions } from '../net/options';
+import { parseBoolParam, parseIntParam } from './param-values';
+import { parseSrtParams } from './srt-params';
+import { parseUri, type QueryParam } from './uri';
+import { UsageError } from './usage-error';
+
+/** What to open for INPUT or OUTPUT, fully validated; no I/O happens here. */
+
+export type Role = 'input' | 'output';
+
+export interface SrtSpec {
+  kind: 'srt';
+  mode: 'caller' | 'listener';
+  /** Caller: remote host. Listener: address to listen on ('' = all). */
+  host: string;
+  port: number;
+  options: SrtOptions;
+  localAddress?: string;
+  localPort?: number;
+  notes: string[];
+  label: string;
+}
+
+export interface UdpSpec {
+  kind: 'udp';
+  /** Input: local address to bind ('' = all) or a multicast group. Output: destination. */
+  host: string;
+  port: number;
+  multicast: boolean;
+  ttl?: number;
+  rcvBufBytes?: number;
+  sndBufBytes?: number;
+  /** Output: local bind address; multicast: interface address. */
+  localAddress?: string;
+  localPort?: number;
+  label: string;
+}
+
+export interface TcpSpec {
+  kind: 'tcp';
+  mode: 'caller' | 'listener';
+  host: string;
+  port: number;
+  label: string;
+}
+
+export type EndpointSpec =
+  | { kind: 'stdio'; label: string }
+  | { kind: 'file'; path: string; label: string }
+  | SrtSpec
+  | UdpSpec
+  | TcpSpec;
+
+/** 0.0.0.0 / :: mean "any local address": only meaningful for a listener. */
+const WILDCARDS = new Set(['', '0.0.0.0', '::', '[::]']);
+
+export function resolveEndpoint(raw: string, role: Role): EndpointSpec {
+  const uri = parseUri(raw);
+  switch (uri.scheme) {
+    case 'stdio':
+      return { kind: 'stdio', label: role === 'input' ? 'stdin' : 'stdout' };
+    case 'file':
+      return { kind: 'file', path: uri.path, label: uri.path };
+    case 'srt':
+      return resolveSrt(uri.host, uri.port, uri.params, raw);
+    case 'udp':
+      return resolveUdp(uri.host, uri.port, uri.params, raw, role);
+    case 'tcp':
+      return resolveTcp(uri.host, uri.port, uri.params, raw);
+  }
+}
+
+function resolveSrt(host: string, port: number, params: QueryParam[], raw: string): SrtSpec {
+  const p = parseSrtParams(params);
+  // srt-live-transmit: empty host = listener, host = caller, host + adapter = rendezvous. We also treat a
+  // wildcard host as listener: calling 0.0.0.0 is never what an ffmpeg-style `srt://0.0.0.0:9000` means.
+  let mode = p.mode;
+  if (!mode) mode = WILDCARDS.has(host) ? 'listener' : p.localAddress ? 'rendezvous' : 'caller';
+  if (mode === 'rendezvous') {
+    throw new UsageError(
+      `rendezvous mode is not supported yet in srt-stream` +
+        (p.mode ? '' : ` (inferred from a host plus adapter= in '${raw}'; add mode=caller to call from that address)`),
+    );
+  }
+  const label = `srt://${fmtHost(host)}:${port}`;
+  if (mode === 'caller') {
+    if (host === '') throw new UsageError(`mode=caller needs a host in '${raw}'`);
+    if (port === 0) throw new UsageError(`bad port 0 for a caller in '${raw}'`);
+    return { kind: 'srt', mode, host, port, options: p.options, localAddress: p.localAddress, localPort: p.localPort, notes: p.notes, label };
+  }
+  if (p.localPort !== undefined) p.notes.push(`note: port=${p.localPort} ignored for a listener (the URI's port is the listening port)`);
+  if (host !== '' && p.localAddress !== undefined && p.localAddress !== host) {
+    throw new UsageError(`listener address given twice ('${host}' and adapter=${p.localAddress}) in '${raw}'`);
+  }
+  return { kind: 'srt', mode, host: host || p.localAddress || '', port, options: p.options, notes: p.notes, label };
+}
+
+function resolveUdp(host: string, port: number, params: QueryParam[], raw: string, role: Role): UdpSpec {
+  const spec: UdpSpec = { kind: 'udp', host, port, multicast: isMulticast(host), label: `udp://${fmtHost(host)}:${port}` };
+  const unknown: string[] = [];
+  for (const { key, value } of params) {
+    if (key === 'ttl') spec.ttl = parseIntParam(key, value, 1, 255);
+    else if (key === 'rcvbuf') spec.rcvBufBytes = parseIntParam(key, value, 1, 0x7fffffff);
+    else if (key === 'sndbuf') spec.sndBufBytes = parseIntParam(key, value, 1, 0x7fffffff);
+    else if (key === 'adapter' || key === 'bind') spec.localAddress = value;
+    else if (key === 'port') spec.localPort = parseIntParam(key, value, 0, 65535);
+    else if (key === 'mcloop') parseBoolParam(key, value); // accepted; Node's default (loop on) is kept
+    else unknown.push(key);
+  }
+  if (unknown.length) throw new UsageError(`unknown udp:// parameter${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`);
+  if (role === 'output') {
+    if (WILDCARDS.has(host)) throw new UsageError(`udp:// output needs a destination host in '${raw}'`);
+    if (port === 0) throw new UsageError(`bad port 0 for a udp:// output in '${raw}'`);
+  } else if (spec.localPort !== undefined) {
+    throw new UsageError(`port= is for a udp:// output; an input binds the URI's port ('${raw}')`);
+  }
+  return spec;
+}
+
+function resolveTcp(host: string, port: number, params: QueryParam[], raw: string): TcpSpec {
+  let mode: 'caller' | 'listener' | undefined;
+  const unknown: string[] = [];
+  for (const { key, value } of params) {
+    if (key !== 'mode') { unknown.push(key); continue; }
+    const m = value.trim().toLowerCase();
+    if (m === 'caller' || m === 'client') mode = 'caller';
+    else if (m === 'listener' || m === 'server') mode = 'listener';
+    else throw new UsageError(`mode=${value}: expected caller or listener for tcp://`);
+  }
+  if (unknown.length) throw new UsageError(`unknown tcp:// parameter${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`);
+  mode ??= WILDCARDS.has(host) ? 'listener' : 'caller';
+  if (mode === 'caller' && (host === '' || port === 0)) throw new UsageError(`a tcp:// caller needs host:port in '${raw}'`);
+  return { kind: 'tcp', mode, host, port, label: `tcp://${fmtHost(host)}:${port}` };
+}
+
+function isMulticast(host: string): boolean {
+  const m = /^(\d+)\.\d+\.\d+\.\d+$/.exec(host);
+  if (m) return Number(m[1]) >= 224 && Number(m[1]) <= 239;
+  return /^ff[0-9a-f]{2}:/i.test(host);
+}
+
+export function fmtHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}

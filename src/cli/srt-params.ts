@@ -1,0 +1,172 @@
+import type { SrtOptions } from '../net/options';
+import { parseBoolParam, parseDurationParam, parseIntParam } from './param-values';
+import type { QueryParam } from './uri';
+import { UsageError } from './usage-error';
+
+/**
+ * srt:// query parameters, with srt-live-transmit's names and units (latency in ms, buffers in bytes),
+ * mapped onto SrtOptions. One table entry per parameter: enabling a feature later is a one-line change.
+ */
+
+export type SrtModeParam = 'caller' | 'listener' | 'rendezvous';
+
+export interface SrtParams {
+  /** Explicit `mode=`; inferred from the host when absent (see endpoint-spec). */
+  mode?: SrtModeParam;
+  options: SrtOptions;
+  /** `adapter`/`bind`: local address (caller: bind address; listener: listen address). */
+  localAddress?: string;
+  /** `port`: local port a caller binds to. */
+  localPort?: number;
+  /** Warnings and notes for stderr (suppressed by -q). */
+  notes: string[];
+}
+
+interface Acc {
+  out: SrtParams;
+  rcvBufBytes?: number;
+  sndBufBytes?: number;
+}
+
+type Apply = (acc: Acc, value: string, key: string) => void;
+
+/** Protocol limit: latency travels in a 16-bit millisecond field of the handshake. */
+const MAX_LATENCY_MS = 65535;
+/** libsrt counts buffers in cells of mss - 28 (IP+UDP headers) bytes: 1472 with the default mss 1500. */
+const UDP_IP_HEADERS = 28;
+const DEFAULT_MSS = 1500;
+const MAX_STREAMID_BYTES = 512;
+
+const set = <K extends keyof SrtOptions>(acc: Acc, k: K, v: SrtOptions[K]): void => {
+  acc.out.options[k] = v;
+};
+
+const int = (opt: keyof SrtOptions, min: number, max: number): Apply => (acc, v, key) =>
+  set(acc, opt, parseIntParam(key, v, min, max) as never);
+
+const bool = (opt: keyof SrtOptions): Apply => (acc, v, key) => set(acc, opt, parseBoolParam(key, v) as never);
+
+const durationMs = (opt: keyof SrtOptions, defaultUnit: 'ms' | 's'): Apply => (acc, v, key) =>
+  set(acc, opt, parseDurationParam(key, v, defaultUnit).ms as never);
+
+/** Latency in ms; also `200ms`/`200000us`/`2s`. A big plain number is probably ffmpeg's microseconds. */
+const latency = (opt: 'latency' | 'rcvLatency' | 'peerLatency'): Apply => (acc, v, key) => {
+  const d = parseDurationParam(key, v, 'ms');
+  const hint = `ffmpeg's ${key} is in microseconds; write ${key}=${Math.round(d.ms / 1000)}ms or ${key}=${d.ms}us`;
+  if (d.ms > MAX_LATENCY_MS) {
+    throw new UsageError(`${key}=${v} is ${d.ms} ms, above the protocol limit of ${MAX_LATENCY_MS} ms` + (d.plain ? ` (${hint})` : ''));
+  }
+  if (d.plain && d.ms > 60000) acc.out.notes.push(`warning: ${key}=${v} is taken as milliseconds (${(d.ms / 1000).toFixed(1)} s); ${hint}`);
+  set(acc, opt, d.ms);
+};
+
+const bufBytes = (which: 'rcvBufBytes' | 'sndBufBytes'): Apply => (acc, v, key) => {
+  acc[which] = parseIntParam(key, v, 1, Number.MAX_SAFE_INTEGER);
+};
+
+/** Accepted for srt-live-transmit compatibility, no effect here. */
+const ignored = (why: string): Apply => (acc, v, key) => {
+  acc.out.notes.push(`note: ${key}=${v} ignored (${why})`);
+};
+
+/** Known libsrt parameter that srt-stream does not implement yet: a usage error that says so. */
+const unsupported = (feature: string): Apply => (_acc, _v, key) => {
+  // The value is not echoed: it may be a passphrase.
+  throw new UsageError(`${key}: ${feature} is not supported yet in srt-stream`);
+};
+
+/** Only the live value is implemented. */
+const onlyValue = (expected: string, feature: string): Apply => (_acc, v, key) => {
+  if (v.trim().toLowerCase() !== expected) throw new UsageError(`${key}=${v}: ${feature} is not supported yet in srt-stream`);
+};
+
+export const SRT_PARAMS: Readonly<Record<string, Apply>> = {
+  latency: latency('latency'),
+  rcvlatency: latency('rcvLatency'),
+  peerlatency: latency('peerLatency'),
+  streamid: (acc, v, key) => {
+    const n = Buffer.byteLength(v, 'utf8');
+    if (n > MAX_STREAMID_BYTES) throw new UsageError(`${key} is ${n} bytes, the limit is ${MAX_STREAMID_BYTES}`);
+    set(acc, 'streamId', v);
+  },
+  payloadsize: int('payloadSize', 1, 1456),
+  conntimeo: durationMs('connectTimeout', 'ms'),
+  peeridletimeo: durationMs('peerIdleTimeout', 'ms'),
+  maxbw: int('maxBw', -1, Number.MAX_SAFE_INTEGER),
+  mss: int('mss', 76, 1500),
+  fc: int('fc', 32, 0x7fffffff),
+  rcvbuf: bufBytes('rcvBufBytes'),
+  sndbuf: bufBytes('sndBufBytes'),
+  tlpktdrop: bool('tlpktDrop'),
+  nakreport: bool('nakReport'),
+  linger: durationMs('linger', 's'),
+  mode: (acc, v, key) => {
+    const m = v.trim().toLowerCase();
+    if (m === 'caller' || m === 'client') acc.out.mode = 'caller';
+    else if (m === 'listener' || m === 'server') acc.out.mode = 'listener';
+    else if (m === 'rendezvous') acc.out.mode = 'rendezvous';
+    else throw new UsageError(`${key}=${v}: expected caller, listener or rendezvous`);
+  },
+  adapter: (acc, v) => { acc.out.localAddress = v; },
+  bind: (acc, v) => { acc.out.localAddress = v; },
+  port: (acc, v, key) => { acc.out.localPort = parseIntParam(key, v, 0, 65535); },
+  blocking: ignored('srt-pipe is always non-blocking'),
+  timeout: ignored('use conntimeo / peeridletimeo'),
+  transtype: onlyValue('live', 'file transfer mode (transtype=file)'),
+  congestion: onlyValue('live', 'file congestion control'),
+  messageapi: unsupported('the message API'),
+  passphrase: unsupported('encryption'),
+  pbkeylen: unsupported('encryption'),
+  enforcedencryption: unsupported('encryption'),
+  kmrefreshrate: unsupported('encryption key refresh'),
+  kmpreannounce: unsupported('encryption key refresh'),
+  cryptomode: unsupported('encryption'),
+  packetfilter: unsupported('packet filtering (FEC)'),
+  // Further libsrt socket options: known names, not implemented (not typos).
+  inputbw: unsupported('inputbw'),
+  mininputbw: unsupported('mininputbw'),
+  oheadbw: unsupported('oheadbw'),
+  lossmaxttl: unsupported('lossmaxttl'),
+  retransmitalgo: unsupported('retransmitalgo'),
+  snddropdelay: unsupported('snddropdelay'),
+  minversion: unsupported('minversion'),
+  drifttracer: unsupported('drifttracer'),
+  tsbpdmode: unsupported('turning TSBPD off'),
+  ipttl: unsupported('ipttl'),
+  iptos: unsupported('iptos'),
+  ipv6only: unsupported('ipv6only'),
+  groupconnect: unsupported('socket groups (groupconnect)'),
+};
+
+/** ffmpeg / OBS spellings people paste from their URLs: point at the srt-live-transmit name. */
+const FFMPEG_NAMES: Readonly<Record<string, string>> = {
+  pkt_size: 'payloadsize',
+  payload_size: 'payloadsize',
+  connect_timeout: 'conntimeo',
+  listen_timeout: 'conntimeo',
+  enforced_encryption: 'enforcedencryption',
+  tsbpddelay: 'latency',
+  ffs: 'fc',
+  smoother: 'congestion',
+  recv_buffer_size: 'rcvbuf',
+  send_buffer_size: 'sndbuf',
+};
+
+export function parseSrtParams(params: readonly QueryParam[]): SrtParams {
+  const acc: Acc = { out: { options: {}, notes: [] } };
+  // Typos first: naming every unknown parameter beats failing on the first unsupported one.
+  const unknown = params.map((p) => p.key).filter((k) => !Object.prototype.hasOwnProperty.call(SRT_PARAMS, k));
+  if (unknown.length > 0) {
+    const hints = unknown.filter((k) => FFMPEG_NAMES[k]).map((k) => `${k} -> ${FFMPEG_NAMES[k]}`);
+    throw new UsageError(
+      `unknown srt:// parameter${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}` +
+        (hints.length ? ` (srt-pipe uses srt-live-transmit names: ${hints.join(', ')})` : ''),
+    );
+  }
+  for (const { key, value } of params) SRT_PARAMS[key](acc, value, key);
+  // Buffers are bytes in libsrt's URIs; SrtOptions counts packets of (mss - 28) bytes.
+  const cell = (acc.out.options.mss ?? DEFAULT_MSS) - UDP_IP_HEADERS;
+  if (acc.rcvBufBytes !== undefined) acc.out.options.rcvBuf = Math.ceil(acc.rcvBufBytes / cell);
+  if (acc.sndBufBytes !== undefined) acc.out.options.sndBuf = Math.ceil(acc.sndBufBytes / cell);
+  return acc.out;
+}

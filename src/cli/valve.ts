@@ -1,0 +1,27 @@
+import { Transform, type TransformCallback } from 'node:stream';
+
+/**
+ * Pass-through between input and output that can be closed: stop() ends the output gracefully
+ * (SRT end() = flush + SHUTDOWN) on SIGINT instead of destroying it. Object mode keeps chunk
+ * boundaries (one UDP datagram = one chunk). Also counts bytes.
+ */
+export class Valve extends Transform {
+  bytes = 0;
+  private stopped = false;
+
+  constructor() {
+    super({ objectMode: true, highWaterMark: 16 });
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    if (this.stopped) { cb(); return; }
+    this.bytes += chunk.length;
+    cb(null, chunk);
+  }
+
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.push(null);
+  }
+}
