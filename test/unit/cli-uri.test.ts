@@ -1,0 +1,237 @@
+import { expect } from 'chai';
+import { resolveEndpoint, type SrtSpec, type TcpSpec, type UdpSpec } from '../../src/cli/endpoint-spec';
+import { parseDurationParam } from '../../src/cli/param-values';
+import { parseSrtParams } from '../../src/cli/srt-params';
+import { parseQuery, parseUri, percentDecode } from '../../src/cli/uri';
+import { UsageError } from '../../src/cli/usage-error';
+
+const srt = (raw: string, role: 'input' | 'output' = 'input'): SrtSpec => {
+  const s = resolveEndpoint(raw, role);
+  expect(s.kind).to.equal('srt');
+  return s as SrtSpec;
+};
+const usageError = (fn: () => unknown, re: RegExp): void => {
+  expect(fn).to.throw(UsageError, re);
+};
+
+describe('cli: URI parsing', () => {
+  it('parses host, port and query', () => {
+    expect(parseUri('srt://example.net:9000?latency=200&streamid=abc')).to.deep.equal({
+      scheme: 'srt', host: 'example.net', port: 9000, raw: 'srt://example.net:9000?latency=200&streamid=abc',
+      params: [{ key: 'latency', value: '200' }, { key: 'streamid', value: 'abc' }],
+    });
+  });
+
+  it('parses bracketed IPv6 hosts', () => {
+    const u = parseUri('srt://[::1]:9000?latency=1');
+    expect(u).to.include({ scheme: 'srt', host: '::1', port: 9000 });
+    expect(parseUri('udp://[ff02::1]:5000')).to.include({ host: 'ff02::1', port: 5000 });
+    expect(parseUri('srt://[::]:9000')).to.include({ host: '::', port: 9000 });
+  });
+
+  it('rejects an unbracketed IPv6 host and an unterminated bracket', () => {
+    usageError(() => parseUri('srt://::1:9000'), /brackets/);
+    usageError(() => parseUri('srt://[::1:9000'), /unterminated/);
+  });
+
+  it('keeps a raw # in the query as data (not a URL fragment)', () => {
+    const u = parseUri('srt://h:9000?streamid=#!::r=live/cam,m=publish&latency=200');
+    expect(u.scheme === 'srt' && u.params).to.deep.equal([
+      { key: 'streamid', value: '#!::r=live/cam,m=publish' },
+      { key: 'latency', value: '200' },
+    ]);
+  });
+
+  it('decodes %XX escapes in values (and keeps stray %, + as is)', () => {
+    expect(parseQuery('streamid=%23!%3A%3Ar%3Dlive%2Fcam%2Cm%3Dpublish')).to.deep.equal([
+      { key: 'streamid', value: '#!::r=live/cam,m=publish' },
+    ]);
+    expect(parseQuery('streamid=a%26b%3Dc')[0].value).to.equal('a&b=c');
+    expect(percentDecode('100%')).to.equal('100%');
+    expect(percentDecode('%zz%4')).to.equal('%zz%4');
+    expect(percentDecode('a+b')).to.equal('a+b');
+    expect(percentDecode('caf%C3%A9')).to.equal('café');
+  });
+
+  it('lower-cases keys, skips empty parts, treats a bare key as empty value', () => {
+    expect(parseQuery('Latency=1&&nakreport')).to.deep.equal([
+      { key: 'latency', value: '1' },
+      { key: 'nakreport', value: '' },
+    ]);
+  });
+
+  it('rejects bad ports', () => {
+    usageError(() => parseUri('srt://h:99999'), /bad port '99999'/);
+    usageError(() => parseUri('srt://h:abc'), /bad port 'abc'/);
+    usageError(() => parseUri('srt://h:'), /bad port ''/);
+    usageError(() => parseUri('srt://h:-1'), /bad port/);
+    usageError(() => parseUri('srt://h'), /missing port/);
+    usageError(() => parseUri('srt://[::1]'), /missing port/);
+    usageError(() => resolveEndpoint('srt://h:0', 'output'), /port 0 for a caller/);
+  });
+
+  it('tolerates a trailing slash but rejects a path', () => {
+    expect(parseUri('srt://h:9000/?latency=1')).to.include({ port: 9000 });
+    usageError(() => parseUri('srt://h:9000/live'), /unexpected path/);
+  });
+
+  it('rejects unknown schemes', () => {
+    usageError(() => parseUri('rtmp://h:1935/live'), /unsupported scheme 'rtmp:\/\/'/);
+  });
+
+  it('maps file forms and stdio', () => {
+    expect(parseUri('-')).to.deep.equal({ scheme: 'stdio', raw: '-' });
+    expect(parseUri('file://con').scheme).to.equal('stdio');
+    expect(parseUri('file:///abs/path.ts')).to.include({ scheme: 'file', path: '/abs/path.ts' });
+    expect(parseUri('file://rel/out.ts')).to.include({ scheme: 'file', path: 'rel/out.ts' });
+    expect(parseUri('file:///tmp/a%20b.ts')).to.include({ path: '/tmp/a b.ts' });
+    expect(parseUri('out.ts')).to.include({ scheme: 'file', path: 'out.ts' });
+    expect(parseUri('./a?b#c')).to.include({ scheme: 'file', path: './a?b#c' });
+    usageError(() => parseUri('file://'), /missing path/);
+    usageError(() => parseUri(''), /empty/);
+    expect(resolveEndpoint('-', 'input')).to.deep.equal({ kind: 'stdio', label: 'stdin' });
+    expect(resolveEndpoint('file://con', 'output')).to.deep.equal({ kind: 'stdio', label: 'stdout' });
+  });
+});
+
+describe('cli: SRT mode inference', () => {
+  it('empty host = listener, host = caller (srt-live-transmit)', () => {
+    expect(srt('srt://:9000')).to.include({ mode: 'listener', host: '', port: 9000 });
+    expect(srt('srt://10.0.0.1:9000')).to.include({ mode: 'caller', host: '10.0.0.1', port: 9000 });
+    expect(srt('srt://[::1]:9000')).to.include({ mode: 'caller', host: '::1' });
+  });
+
+  it('wildcard hosts listen', () => {
+    expect(srt('srt://0.0.0.0:9000')).to.include({ mode: 'listener', host: '0.0.0.0' });
+    expect(srt('srt://[::]:9000')).to.include({ mode: 'listener', host: '::' });
+  });
+
+  it('mode= overrides the inference', () => {
+    expect(srt('srt://127.0.0.1:9000?mode=listener')).to.include({ mode: 'listener', host: '127.0.0.1' });
+    expect(srt('srt://h:9000?mode=caller&adapter=10.0.0.2&port=5000')).to.include({
+      mode: 'caller', localAddress: '10.0.0.2', localPort: 5000,
+    });
+    expect(srt('srt://:9000?mode=listener&adapter=127.0.0.1')).to.include({ mode: 'listener', host: '127.0.0.1' });
+    usageError(() => srt('srt://:9000?mode=caller'), /needs a host/);
+    usageError(() => srt('srt://h:9000?mode=bogus'), /mode=bogus/);
+  });
+
+  it('rendezvous (explicit, or host + adapter) is not supported yet', () => {
+    usageError(() => srt('srt://h:9000?mode=rendezvous'), /rendezvous mode is not supported yet/);
+    usageError(() => srt('srt://h:9000?adapter=10.0.0.2'), /inferred from a host plus adapter/);
+  });
+
+  it('notes port= on a listener as ignored', () => {
+    expect(srt('srt://:9000?port=1234').notes.join()).to.match(/port=1234 ignored/);
+  });
+});
+
+describe('cli: SRT parameters', () => {
+  const p = (q: string) => parseSrtParams(parseQuery(q));
+
+  it('maps srt-live-transmit names to SrtOptions', () => {
+    const r = p(
+      'latency=200&rcvlatency=300&peerlatency=100&streamid=cam&payloadsize=1316&conntimeo=5000&peeridletimeo=8000' +
+        '&maxbw=1000000&mss=1400&fc=8192&tlpktdrop=0&nakreport=off&linger=2',
+    );
+    expect(r.options).to.deep.equal({
+      latency: 200, rcvLatency: 300, peerLatency: 100, streamId: 'cam', payloadSize: 1316, connectTimeout: 5000,
+      peerIdleTimeout: 8000, maxBw: 1000000, mss: 1400, fc: 8192, tlpktDrop: false, nakReport: false, linger: 2000,
+    });
+    expect(r.notes).to.deep.equal([]);
+  });
+
+  it('accepts unit suffixes on durations', () => {
+    expect(p('latency=200ms').options.latency).to.equal(200);
+    expect(p('latency=200000us').options.latency).to.equal(200);
+    expect(p('latency=2s').options.latency).to.equal(2000);
+    expect(p('latency=1.5s').options.latency).to.equal(1500);
+    expect(p('conntimeo=2s').options.connectTimeout).to.equal(2000);
+    expect(p('linger=500ms').options.linger).to.equal(500);
+    expect(p('linger=0').options.linger).to.equal(0);
+    expect(parseDurationParam('x', '250000 us', 'ms')).to.deep.equal({ ms: 250, plain: false });
+    usageError(() => p('latency=fast'), /latency=fast: expected a duration/);
+    usageError(() => p('latency=-5'), /expected a duration/);
+  });
+
+  it('warns when a plain latency looks like ffmpeg microseconds, errors above 65535 ms', () => {
+    const r = p('latency=61000');
+    expect(r.options.latency).to.equal(61000);
+    expect(r.notes[0]).to.match(/warning: latency=61000 .*microseconds.*latency=61ms or latency=61000us/);
+    expect(p('latency=60000').notes).to.deep.equal([]);
+    usageError(() => p('rcvlatency=3000000'), /above the protocol limit.*rcvlatency=3000ms or rcvlatency=3000000us/);
+    expect(p('latency=61000ms').notes).to.deep.equal([]); // explicit unit: the user meant it
+  });
+
+  it('converts rcvbuf/sndbuf bytes to packets of mss - 28 bytes', () => {
+    expect(p('rcvbuf=12058624&sndbuf=1472').options).to.include({ rcvBuf: 8192, sndBuf: 1 });
+    expect(p('rcvbuf=1473').options.rcvBuf).to.equal(2);
+    // mss given after rcvbuf still applies (order-independent)
+    expect(p('rcvbuf=13720&mss=1400').options.rcvBuf).to.equal(10);
+  });
+
+  it('parses booleans in all the usual spellings', () => {
+    for (const t of ['1', 'true', 'on', 'yes', 'TRUE']) expect(p(`tlpktdrop=${t}`).options.tlpktDrop).to.equal(true);
+    for (const f of ['0', 'false', 'off', 'no']) expect(p(`nakreport=${f}`).options.nakReport).to.equal(false);
+    usageError(() => p('nakreport=maybe'), /nakreport=maybe/);
+  });
+
+  it('validates ranges', () => {
+    usageError(() => p('payloadsize=1500'), /payloadsize=1500: must be between 1 and 1456/);
+    usageError(() => p('mss=2000'), /mss=2000/);
+    usageError(() => p('fc=abc'), /fc=abc: expected an integer/);
+    usageError(() => p('streamid=' + 'x'.repeat(513)), /513 bytes, the limit is 512/);
+    expect(p('streamid=' + 'x'.repeat(512)).options.streamId).to.have.length(512);
+    expect(p('maxbw=-1').options.maxBw).to.equal(-1);
+  });
+
+  it('names every unknown parameter, with ffmpeg spelling hints', () => {
+    usageError(() => p('latency=1&foo=1&bar=2'), /unknown srt:\/\/ parameters: foo, bar$/);
+    usageError(() => p('pkt_size=1316'), /unknown srt:\/\/ parameter: pkt_size \(.*pkt_size -> payloadsize/);
+  });
+
+  it('reports an unknown parameter before an unsupported one', () => {
+    usageError(() => p('passphrase=secretsecret&typo=1'), /unknown srt:\/\/ parameter: typo/);
+  });
+
+  it('fails clearly on known but unsupported parameters, without echoing secrets', () => {
+    for (const q of ['passphrase=secretsecret', 'pbkeylen=16', 'enforcedencryption=1', 'kmrefreshrate=1000',
+      'kmpreannounce=200', 'packetfilter=fec,cols:10', 'messageapi=1', 'transtype=file', 'congestion=file']) {
+      const key = q.split('=')[0];
+      usageError(() => p(q), new RegExp(`^${key}.*not supported yet in srt-stream`));
+    }
+    expect(() => p('passphrase=secretsecret')).to.throw(UsageError).with.property('message').that.does.not.include('secretsecret');
+    expect(p('transtype=live&congestion=live').options).to.deep.equal({});
+  });
+
+  it('accepts blocking and timeout with a note', () => {
+    const r = p('blocking=true&timeout=5000');
+    expect(r.options).to.deep.equal({});
+    expect(r.notes).to.have.length(2);
+    expect(r.notes[1]).to.match(/timeout=5000 ignored/);
+  });
+
+  it('later values win', () => {
+    expect(p('latency=100&latency=300').options.latency).to.equal(300);
+  });
+});
+
+describe('cli: udp:// and tcp:// endpoints', () => {
+  it('udp input binds, output needs a destination', () => {
+    expect(resolveEndpoint('udp://:5000', 'input')).to.include({ kind: 'udp', host: '', port: 5000, multicast: false });
+    expect(resolveEndpoint('udp://239.1.1.1:5000?adapter=10.0.0.1', 'input')).to.include({ multicast: true, localAddress: '10.0.0.1' });
+    const out = resolveEndpoint('udp://127.0.0.1:5000?ttl=4&port=6000&sndbuf=100000', 'output') as UdpSpec;
+    expect(out).to.include({ host: '127.0.0.1', ttl: 4, localPort: 6000, sndBufBytes: 100000 });
+    usageError(() => resolveEndpoint('udp://:5000', 'output'), /needs a destination host/);
+    usageError(() => resolveEndpoint('udp://h:5000?latency=1', 'output'), /unknown udp:\/\/ parameter: latency/);
+    usageError(() => resolveEndpoint('udp://:5000?port=1', 'input'), /port= is for a udp:\/\/ output/);
+  });
+
+  it('tcp mode inference and mode=', () => {
+    expect(resolveEndpoint('tcp://:7000', 'input')).to.include({ kind: 'tcp', mode: 'listener', port: 7000 });
+    expect(resolveEndpoint('tcp://localhost:7000', 'output')).to.include({ mode: 'caller', host: 'localhost' });
+    expect((resolveEndpoint('tcp://127.0.0.1:7000?mode=listener', 'input') as TcpSpec).mode).to.equal('listener');
+    usageError(() => resolveEndpoint('tcp://:7000?mode=caller', 'input'), /needs host:port/);
+    usageError(() => resolveEndpoint('tcp://h:7000?nodelay=1', 'input'), /unknown tcp:\/\/ parameter: nodelay/);
+  });
+});
