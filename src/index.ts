@@ -1,3 +1,4 @@
-export { SrtSocket, connect } from './net/srt-socket';
+export { SrtSocket } from './net/srt-socket';
+export { connect } from './net/connect';
 export { SrtServer, createServer } from './net/srt-server';
 export type { SrtOptions, ConnectOptions, ServerOptions } from './net/options';

@@ -47,3 +47,80 @@ export interface ConnectOptions extends SrtOptions {
 }
 
 export interface ServerOptions extends SrtOptions {}
+
+/** Options with every default filled in and validated. */
+export interface ResolvedOptions {
+  rcvLatency: number;
+  peerLatency: number;
+  payloadSize: number;
+  mss: number;
+  fc: number;
+  rcvBuf: number;
+  sndBuf: number;
+  connectTimeout: number;
+  peerIdleTimeout: number;
+  maxBw: number;
+  tlpktDrop: boolean;
+  nakReport: boolean;
+  streamId: string;
+  linger: number;
+}
+
+export const DEFAULTS: ResolvedOptions = {
+  rcvLatency: 120,
+  peerLatency: 0,
+  payloadSize: 1316,
+  mss: 1500,
+  fc: 25600,
+  rcvBuf: 8192,
+  sndBuf: 8192,
+  connectTimeout: 3000,
+  peerIdleTimeout: 5000,
+  maxBw: -1,
+  tlpktDrop: true,
+  nakReport: true,
+  streamId: '',
+  linger: 3000,
+};
+
+function checkInt(name: string, v: number, min: number, max: number): number {
+  if (!Number.isInteger(v) || v < min || v > max) {
+    const err = new RangeError(`options.${name} must be an integer in [${min}, ${max}], got ${v}`) as RangeError & { code: string };
+    err.code = 'ERR_OUT_OF_RANGE';
+    throw err;
+  }
+  return v;
+}
+
+/** Fills defaults and validates, throwing RangeError (code ERR_OUT_OF_RANGE) on bad values. */
+export function resolveOptions(o: SrtOptions = {}): ResolvedOptions {
+  const r: ResolvedOptions = { ...DEFAULTS };
+  if (o.latency !== undefined) r.rcvLatency = r.peerLatency = checkInt('latency', o.latency, 0, 65535);
+  if (o.rcvLatency !== undefined) r.rcvLatency = checkInt('rcvLatency', o.rcvLatency, 0, 65535);
+  if (o.peerLatency !== undefined) r.peerLatency = checkInt('peerLatency', o.peerLatency, 0, 65535);
+  if (o.mss !== undefined) r.mss = checkInt('mss', o.mss, 76, 1500);
+  if (o.payloadSize !== undefined) r.payloadSize = checkInt('payloadSize', o.payloadSize, 1, r.mss - 44);
+  else r.payloadSize = Math.min(r.payloadSize, r.mss - 44);
+  if (o.fc !== undefined) r.fc = checkInt('fc', o.fc, 32, 0x7fffffff);
+  if (o.rcvBuf !== undefined) r.rcvBuf = checkInt('rcvBuf', o.rcvBuf, 32, 1 << 20);
+  if (o.sndBuf !== undefined) r.sndBuf = checkInt('sndBuf', o.sndBuf, 32, 1 << 20);
+  if (o.connectTimeout !== undefined) r.connectTimeout = checkInt('connectTimeout', o.connectTimeout, 1, 0x7fffffff);
+  if (o.peerIdleTimeout !== undefined) r.peerIdleTimeout = checkInt('peerIdleTimeout', o.peerIdleTimeout, 1, 0x7fffffff);
+  if (o.maxBw !== undefined) {
+    if (o.maxBw !== -1 && o.maxBw !== 0) checkInt('maxBw', o.maxBw, 1, Number.MAX_SAFE_INTEGER);
+    r.maxBw = o.maxBw;
+  }
+  if (o.tlpktDrop !== undefined) r.tlpktDrop = !!o.tlpktDrop;
+  if (o.nakReport !== undefined) r.nakReport = !!o.nakReport;
+  if (o.linger !== undefined) r.linger = checkInt('linger', o.linger, 0, 0x7fffffff);
+  if (o.streamId !== undefined) {
+    if (typeof o.streamId !== 'string') throw new TypeError('options.streamId must be a string');
+    if (Buffer.byteLength(o.streamId) > 512) {
+      const err = new RangeError('options.streamId is longer than 512 bytes') as RangeError & { code: string };
+      err.code = 'ERR_OUT_OF_RANGE';
+      throw err;
+    }
+    r.streamId = o.streamId;
+  }
+  return r;
+}

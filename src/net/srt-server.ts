@@ -1,10 +1,260 @@
-// STUB: replaced by the real implementation.
+/**
+ * SrtServer: a listener on one UDP socket, demultiplexing any number of
+ * callers into accepted SrtSockets, with net.Server's API and semantics.
+ * Handshakes arrive addressed to socket ID 0; the SYN cookie keeps the
+ * listener stateless until a caller proves it can receive our replies.
+ */
+import type dgram from 'node:dgram';
 import { EventEmitter } from 'node:events';
-import type { ServerOptions } from './options';
-import type { SrtSocket } from './srt-socket';
-export class SrtServer extends EventEmitter {
-  listen(_port: number, _host?: string | (() => void), _cb?: () => void): this { return this; }
-  address(): { address: string; family: string; port: number } | null { return null; }
-  close(_cb?: (err?: Error) => void): this { return this; }
+import {
+  CookieJar,
+  HandshakeConfig,
+  HandshakeRejection,
+  inductionResponse,
+  negotiateAsResponder,
+  parseConclusionRequest,
+  rejectionResponse,
+} from '../protocol/handshake';
+import { decodeHandshake, encodeHandshake, encodePeerIp, Handshake, HandshakeType } from '../protocol/handshake-packet';
+import { ControlType, decodePacket, encodeControl } from '../protocol/packet';
+import { RejectReason, rejectReasonName } from '../protocol/reject-reason';
+import { tsWrap } from '../protocol/sequence';
+import { nowUs } from './clock';
+import { srtError } from './errors';
+import { resolveOptions, ResolvedOptions, ServerOptions } from './options';
+import { SrtSocket } from './srt-socket';
+import { UdpMux } from './udp-mux';
+
+export interface ServerCounters {
+  /** Handshakes dropped: malformed, bad cookie, unexpected type. */
+  handshakesDropped: number;
+  /** Callers refused with a rejection reply. */
+  rejected: number;
+  accepted: number;
 }
-export function createServer(_o?: ServerOptions | ((s: SrtSocket) => void), _l?: (s: SrtSocket) => void): SrtServer { return new SrtServer(); }
+
+/** An accepted caller, remembered so a repeated CONCLUSION gets the same reply. */
+interface Accepted {
+  socket: SrtSocket;
+  reply: Buffer;
+}
+
+type ConnectionListener = (socket: SrtSocket) => void;
+
+export class SrtServer extends EventEmitter {
+  readonly options: ServerOptions;
+  private readonly resolved: ResolvedOptions;
+  private mux?: UdpMux;
+  private readonly cookies = new CookieJar();
+  private readonly accepted = new Map<string, Accepted>();
+  private readonly startUs = nowUs();
+  private closing = false;
+  listening = false;
+  /** Refuse callers beyond this many open connections (SRT_REJ_BACKLOG). */
+  maxConnections?: number;
+  readonly counters: ServerCounters = { handshakesDropped: 0, rejected: 0, accepted: 0 };
+
+  constructor(options: ServerOptions = {}, listener?: ConnectionListener) {
+    super();
+    this.options = options;
+    this.resolved = resolveOptions(options);
+    if (listener) this.on('connection', listener);
+  }
+
+  listen(port?: number, host?: string | (() => void), cb?: () => void): this {
+    if (typeof host === 'function') {
+      cb = host;
+      host = undefined;
+    }
+    if (cb) this.once('listening', cb);
+    if (this.mux) throw srtError('ERR_SERVER_ALREADY_LISTEN', 'Listen method has been called more than once without closing.');
+    const address = host ?? '0.0.0.0';
+    const mux = new UdpMux(address.includes(':') ? 'udp6' : 'udp4');
+    this.mux = mux;
+    mux.requestHandler = (msg, rinfo) => this.onRequest(msg, rinfo);
+    mux.on('error', (err: Error) => this.emit('error', err));
+    mux.on('handlerError', (err: Error) => this.emit('handlerError', err));
+    mux.bind(port ?? 0, address).then(
+      () => {
+        this.listening = true;
+        this.emit('listening');
+      },
+      (err: Error) => {
+        this.mux = undefined;
+        mux.close();
+        this.emit('error', err);
+      },
+    );
+    return this;
+  }
+
+  address(): { address: string; family: string; port: number } | null {
+    if (!this.mux || !this.listening) return null;
+    return this.mux.socket.address();
+  }
+
+  /** Datagram counters of the shared UDP socket (malformed, unknown destination...). */
+  get muxCounters() {
+    return this.mux?.counters;
+  }
+
+  getConnections(cb: (err: Error | null, count: number) => void): this {
+    const n = this.accepted.size;
+    process.nextTick(() => cb(null, n));
+    return this;
+  }
+
+  /**
+   * Stops accepting; existing connections go on. 'close' is emitted (and the
+   * UDP socket closed) once every accepted connection has closed.
+   */
+  close(cb?: (err?: Error) => void): this {
+    if (!this.mux || this.closing) {
+      const err = srtError('ERR_SERVER_NOT_RUNNING', 'Server is not running.');
+      if (cb) process.nextTick(() => cb(err));
+      return this;
+    }
+    if (cb) this.once('close', () => cb());
+    this.closing = true;
+    this.listening = false;
+    this.maybeFinishClose();
+    return this;
+  }
+
+  private maybeFinishClose(): void {
+    if (!this.closing || this.accepted.size > 0 || !this.mux) return;
+    this.mux.close();
+    this.mux = undefined;
+    this.closing = false;
+    process.nextTick(() => this.emit('close'));
+  }
+
+  ref(): this {
+    this.mux?.socket.ref();
+    return this;
+  }
+
+  unref(): this {
+    this.mux?.socket.unref();
+    return this;
+  }
+
+  // ------------------------------------------------------------------ handshakes
+
+  private sendHs(hs: Handshake, destId: number, rinfo: dgram.RemoteInfo): Buffer {
+    const buf = encodeControl(ControlType.HANDSHAKE, 0, tsWrap(nowUs() - this.startUs), destId, encodeHandshake(hs));
+    this.mux!.send(buf, rinfo.port, rinfo.address);
+    return buf;
+  }
+
+  private onRequest(msg: Buffer, rinfo: dgram.RemoteInfo): void {
+    const pkt = decodePacket(msg);
+    const hs = pkt && pkt.kind === 'control' ? decodeHandshake(pkt.body) : null;
+    if (!pkt || !hs) {
+      this.counters.handshakesDropped++;
+      return;
+    }
+    if (hs.reqType === HandshakeType.INDUCTION) {
+      if (this.closing) return; // not accepting: let the caller time out, as a closed port would
+      const cookie = this.cookies.bake(rinfo.address, rinfo.port, Date.now());
+      this.sendHs(inductionResponse(hs, cookie), hs.socketId, rinfo);
+      return;
+    }
+    if (hs.reqType !== HandshakeType.CONCLUSION) {
+      this.counters.handshakesDropped++; // rendezvous and stray agreements are not for a listener
+      return;
+    }
+    const key = `${rinfo.address}|${rinfo.port}|${hs.socketId}`;
+    const known = this.accepted.get(key);
+    if (known) {
+      // Our reply was lost: the caller repeats its CONCLUSION; repeat the reply.
+      this.mux!.send(known.reply, rinfo.port, rinfo.address);
+      return;
+    }
+    if (!this.cookies.check(hs.cookie, rinfo.address, rinfo.port, Date.now())) {
+      this.counters.handshakesDropped++;
+      return;
+    }
+    if (hs.version < 5) {
+      // An HSv4 (pre-1.3) caller: refuse clearly, and SHUTDOWN as libsrt does.
+      this.reject(hs, RejectReason.VERSION, rinfo);
+      this.mux!.send(encodeControl(ControlType.SHUTDOWN, 0, tsWrap(nowUs() - this.startUs), hs.socketId), rinfo.port, rinfo.address);
+      return;
+    }
+    if (this.closing) return this.reject(hs, RejectReason.CLOSE, rinfo);
+    if (this.maxConnections !== undefined && this.accepted.size >= this.maxConnections) {
+      return this.reject(hs, RejectReason.BACKLOG, rinfo);
+    }
+    this.accept(hs, pkt.timestamp, key, rinfo);
+  }
+
+  private reject(hs: Handshake, reason: number, rinfo: dgram.RemoteInfo): void {
+    this.counters.rejected++;
+    this.sendHs(rejectionResponse(hs, reason), hs.socketId, rinfo);
+    this.emit('reject', { address: rinfo.address, port: rinfo.port, reason: rejectReasonName(reason), rejectCode: reason });
+  }
+
+  private accept(hs: Handshake, hsTimestamp: number, key: string, rinfo: dgram.RemoteInfo): void {
+    const arrivalUs = nowUs();
+    const mux = this.mux!;
+    const socket = new SrtSocket(this.options);
+    const o = socket.options;
+    const socketId = mux.allocateId();
+    const cfg: HandshakeConfig = {
+      socketId,
+      isn: hs.isn,
+      mss: o.mss,
+      flightFlagSize: Math.min(o.fc, o.rcvBuf),
+      rcvLatency: o.rcvLatency,
+      peerLatency: o.peerLatency,
+      tlpktDrop: o.tlpktDrop,
+      nakReport: o.nakReport,
+    };
+    let result;
+    try {
+      result = negotiateAsResponder(hs, parseConclusionRequest(hs), cfg);
+    } catch (err) {
+      if (err instanceof HandshakeRejection) return this.reject(hs, err.reason, rinfo);
+      throw err;
+    }
+    result.response.peerIp = encodePeerIp(rinfo.address);
+    const startUs = nowUs();
+    // The accepted socket's clock starts now; its reply carries that clock.
+    const reply = encodeControl(ControlType.HANDSHAKE, 0, 0, hs.socketId, encodeHandshake(result.response));
+    mux.send(reply, rinfo.port, rinfo.address);
+    this.accepted.set(key, { socket, reply });
+    this.counters.accepted++;
+    socket.once('close', () => {
+      this.accepted.delete(key);
+      this.maybeFinishClose();
+    });
+    socket.attach({
+      mux,
+      ownsMux: false,
+      socketId,
+      peerAddress: rinfo.address,
+      peerPort: rinfo.port,
+      negotiated: result.negotiated,
+      startUs,
+      hsArrivalUs: arrivalUs,
+      hsTimestamp,
+      // A repeated CONCLUSION can also come addressed to the new ID.
+      onHandshake: (msg2) => {
+        const p2 = decodePacket(msg2);
+        const hs2 = p2 && p2.kind === 'control' ? decodeHandshake(p2.body) : null;
+        if (hs2 && hs2.reqType === HandshakeType.CONCLUSION) mux.send(reply, rinfo.port, rinfo.address);
+      },
+    });
+    this.emit('connection', socket);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (!this.mux) return;
+    await new Promise<void>((resolve) => this.close(() => resolve()));
+  }
+}
+
+export function createServer(options?: ServerOptions | ConnectionListener, listener?: ConnectionListener): SrtServer {
+  if (typeof options === 'function') return new SrtServer({}, options);
+  return new SrtServer(options ?? {}, listener);
+}

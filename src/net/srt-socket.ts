@@ -1,10 +1,379 @@
-// STUB: replaced by the real implementation.
+/**
+ * SrtSocket: a connected SRT socket as a Node stream Duplex (byte mode).
+ * Writes are split into payload-size packets; every received payload is pushed
+ * as one chunk. The protocol runs in SrtConnection (sans I/O); this class binds
+ * it to a UdpMux and drives its timers with a single re-armed setTimeout.
+ */
+import type dgram from 'node:dgram';
 import { Duplex } from 'readable-stream';
-import type { ConnectOptions } from './options';
-export class SrtSocket extends Duplex {
-  streamId = '';
-  remoteAddress?: string; remotePort?: number; localAddress?: string; localPort?: number;
-  bytesRead = 0; bytesWritten = 0;
-  getStats(_opts?: { clear?: boolean }): Record<string, number> { return {}; }
+import { ConnectionConfig, SrtConnection } from '../protocol/connection';
+import type { Negotiated } from '../protocol/handshake';
+import { ControlType, decodePacket } from '../protocol/packet';
+import { nowUs } from './clock';
+import { SrtError, srtError } from './errors';
+import { ResolvedOptions, resolveOptions, SrtOptions } from './options';
+import type { MuxEndpoint, UdpMux } from './udp-mux';
+
+/** What a finished handshake hands to the socket. */
+export interface AttachParams {
+  mux: UdpMux;
+  /** The caller's mux belongs to its socket and closes with it; a server's does not. */
+  ownsMux: boolean;
+  socketId: number;
+  peerAddress: string;
+  peerPort: number;
+  negotiated: Negotiated;
+  /** Local clock origin of our timestamps, µs. */
+  startUs: number;
+  /** Local arrival time and peer timestamp of the handshake that carried HSREQ/HSRSP. */
+  hsArrivalUs: number;
+  hsTimestamp: number;
+  /** Called with every handshake datagram addressed to this socket after connection. */
+  onHandshake?: (msg: Buffer, rinfo: dgram.RemoteInfo) => void;
 }
-export function connect(_options: ConnectOptions, _cb?: () => void): SrtSocket { throw new Error('not implemented'); }
+
+type WriteCallback = (err?: Error | null) => void;
+
+export class SrtSocket extends Duplex implements MuxEndpoint {
+  /** The stream ID the caller sent (on a caller: the one it asked for). */
+  streamId = '';
+  remoteAddress?: string;
+  remotePort?: number;
+  remoteFamily?: string;
+  bytesRead = 0;
+  bytesWritten = 0;
+  /** True until the handshake completes. */
+  connecting = false;
+  /** @internal */ readonly options: ResolvedOptions;
+  /** @internal */ engine?: SrtConnection;
+  /** @internal */ socketId = 0;
+  private params?: AttachParams;
+  private timer?: NodeJS.Timeout;
+  private timerAt = Infinity;
+  private pending?: { chunk: Buffer; offset: number; cb: WriteCallback };
+  private finalCb?: WriteCallback;
+  private finalDeadlineUs = 0;
+  private lastSubmitUs = 0;
+  private idleMs = 0;
+  private idleTimer?: NodeJS.Timeout;
+  private lastActivityMs = 0;
+
+  constructor(options: SrtOptions = {}) {
+    super({
+      allowHalfOpen: false, // as net.Socket: SRT has no half-close
+      decodeStrings: true,
+      readableHighWaterMark: options.readableHighWaterMark,
+      writableHighWaterMark: options.writableHighWaterMark,
+    });
+    this.options = resolveOptions(options);
+    this.streamId = this.options.streamId;
+  }
+
+  get localAddress(): string | undefined {
+    return this.params?.mux.socket.address().address;
+  }
+
+  get localPort(): number | undefined {
+    return this.params?.mux.socket.address().port;
+  }
+
+  get localFamily(): string | undefined {
+    return this.params?.mux.socket.address().family;
+  }
+
+  /** 'opening' while connecting, then 'open', like net.Socket. */
+  get readyState(): string {
+    if (this.connecting) return 'opening';
+    if (this.destroyed) return 'closed';
+    return this.engine && !this.engine.closed ? 'open' : 'closed';
+  }
+
+  address(): { address: string; family: string; port: number } | Record<string, never> {
+    return this.params ? this.params.mux.socket.address() : {};
+  }
+
+  /** @internal Binds a completed handshake: creates the engine and starts its timers. */
+  attach(p: AttachParams): void {
+    this.params = p;
+    this.socketId = p.socketId;
+    this.remoteAddress = p.peerAddress;
+    this.remotePort = p.peerPort;
+    this.remoteFamily = p.peerAddress.includes(':') ? 'IPv6' : 'IPv4';
+    if (p.negotiated.streamId) this.streamId = p.negotiated.streamId;
+    const o = this.options;
+    const n = p.negotiated;
+    const cfg: ConnectionConfig = {
+      socketId: p.socketId,
+      peerSocketId: n.peerSocketId,
+      isn: n.isn,
+      payloadSize: Math.min(o.payloadSize, n.mss - 44),
+      rcvLatency: n.rcvLatency,
+      sndLatency: n.sndLatency,
+      flowWindow: Math.min(n.peerFlightFlagSize, o.fc),
+      rcvBufPackets: o.rcvBuf,
+      sndBufPackets: o.sndBuf,
+      startUs: p.startUs,
+      tsbpdBaseUs: p.hsArrivalUs - p.hsTimestamp,
+      tsbpdRefTimestamp: p.hsTimestamp,
+      peerIdleTimeoutMs: o.peerIdleTimeout,
+      maxBw: o.maxBw,
+      tlpktDrop: o.tlpktDrop,
+      nakReport: o.nakReport,
+    };
+    const now = nowUs();
+    this.engine = new SrtConnection(cfg, {
+      send: (pkt) => p.mux.send(pkt, p.peerPort, p.peerAddress),
+      deliver: (payload) => this.onDeliver(payload),
+      peerClosed: () => this.onPeerClosed(),
+      broken: (msg) => this.destroy(srtError('ECONNRESET', `SRT connection broken: ${msg}`)),
+      drain: () => this.pump(),
+    }, now);
+    p.mux.register(p.socketId, this);
+    this.connecting = false;
+    this.touch();
+    this.arm(this.engine.tick(now));
+  }
+
+  /** @internal Datagram addressed to our socket ID. */
+  onDatagram(msg: Buffer, rinfo: dgram.RemoteInfo): void {
+    const p = this.params;
+    const engine = this.engine;
+    if (!p || !engine) return;
+    // Only the connected peer may talk to this socket.
+    if (rinfo.port !== p.peerPort || rinfo.address !== p.peerAddress) {
+      engine.counters.add('pktRecvInvalid');
+      return;
+    }
+    const pkt = decodePacket(msg);
+    if (!pkt) return;
+    if (pkt.kind === 'control' && pkt.type === ControlType.HANDSHAKE) {
+      engine.receive(pkt, nowUs()); // still proof of life
+      p.onHandshake?.(msg, rinfo);
+      return;
+    }
+    const now = nowUs();
+    engine.receive(pkt, now);
+    if (!this.destroyed) this.arm(engine.tick(now));
+  }
+
+  // ------------------------------------------------------------------ timers
+
+  /** Keeps one timer armed for the engine's next deadline; never one per packet. */
+  private arm(deadlineUs: number): void {
+    if (this.destroyed || deadlineUs === Infinity) {
+      if (deadlineUs === Infinity && this.timer) {
+        clearTimeout(this.timer);
+        this.timer = undefined;
+        this.timerAt = Infinity;
+      }
+      return;
+    }
+    const now = nowUs();
+    // Timers fire at 1 ms granularity: an armed timer due within a ms of the deadline will do.
+    if (this.timer && this.timerAt <= Math.max(deadlineUs, now + 1000) + 500) return;
+    if (this.timer) clearTimeout(this.timer);
+    const delayMs = Math.max(1, Math.ceil((deadlineUs - now) / 1000));
+    this.timerAt = now + delayMs * 1000;
+    this.timer = setTimeout(() => this.onTimer(), delayMs);
+  }
+
+  private onTimer(): void {
+    this.timer = undefined;
+    this.timerAt = Infinity;
+    const engine = this.engine;
+    if (!engine || this.destroyed) return;
+    const now = nowUs();
+    let deadline = engine.tick(now);
+    if (this.finalCb) deadline = Math.min(deadline, this.checkFinal(now));
+    this.arm(deadline);
+  }
+
+  // ------------------------------------------------------------------ writing
+
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: WriteCallback): void {
+    if (this.connecting || !this.engine) {
+      // Held until 'connect'; Writable buffers further writes behind this one.
+      this.pending = { chunk, offset: 0, cb };
+      return;
+    }
+    if (this.engine.closed) {
+      cb(srtError('EPIPE', 'This socket has been ended by the other party'));
+      return;
+    }
+    this.pending = { chunk, offset: 0, cb };
+    this.pump();
+  }
+
+  /** Moves the pending chunk into the send buffer, packet by packet, as far as it has room. */
+  private pump(): void {
+    const engine = this.engine;
+    const w = this.pending;
+    if (!engine || !w || this.connecting) return;
+    const size = engine.cfg.payloadSize;
+    const now = nowUs();
+    while (w.offset < w.chunk.length) {
+      if (!engine.writable) {
+        this.arm(engine.tick(now));
+        return; // engine calls drain -> pump
+      }
+      const end = Math.min(w.offset + size, w.chunk.length);
+      // Zero copy: the packet payload is a view of the written chunk.
+      engine.write(w.chunk.subarray(w.offset, end), now);
+      this.bytesWritten += end - w.offset;
+      w.offset = end;
+    }
+    this.lastSubmitUs = now;
+    this.pending = undefined;
+    this.touch();
+    this.arm(engine.tick(now));
+    w.cb();
+  }
+
+  /** end(): wait until the peer acknowledged everything and could play it, then SHUTDOWN. */
+  override _final(cb: WriteCallback): void {
+    if (!this.engine) {
+      if (this.connecting) {
+        this.once('connect', () => this._final(cb));
+        return;
+      }
+      cb();
+      return;
+    }
+    if (this.engine.closed) {
+      cb();
+      return;
+    }
+    this.finalCb = cb;
+    this.finalDeadlineUs = nowUs() + this.options.linger * 1000;
+    this.arm(this.checkFinal(nowUs()));
+  }
+
+  /** Returns when to check again; sends SHUTDOWN and finishes once flushed (or at linger). */
+  private checkFinal(now: number): number {
+    const engine = this.engine!;
+    const cb = this.finalCb!;
+    if (engine.flushed && !engine.closed) {
+      // libsrt discards what it has not played when SHUTDOWN arrives: let the
+      // last packet reach its play time at the peer first.
+      const playedAt = this.lastSubmitUs + engine.cfg.sndLatency * 1000 + engine.rtt.srtt + 20_000;
+      if (now < playedAt && now < this.finalDeadlineUs) return playedAt;
+    } else if (!engine.closed && now < this.finalDeadlineUs) {
+      return now + 10_000;
+    }
+    this.finalCb = undefined;
+    engine.shutdown(now);
+    cb();
+    this.endReadable();
+    return Infinity;
+  }
+
+  // ------------------------------------------------------------------ reading
+
+  override _read(): void {
+    // Live data cannot be paused at the sender: payloads are pushed as they play.
+  }
+
+  private onDeliver(payload: Buffer): void {
+    this.bytesRead += payload.length;
+    this.touch();
+    this.push(payload);
+  }
+
+  private onPeerClosed(): void {
+    if (this.pending) {
+      this.destroy(srtError('ECONNRESET', 'SRT peer closed the connection with data still unsent'));
+      return;
+    }
+    this.endReadable();
+    if (!this.writableEnded) this.end();
+  }
+
+  /** Ends the readable side; destroys the socket when nothing is left unread. */
+  private endReadable(): void {
+    if (!this.readableEnded) this.push(null);
+    if (this.readableLength === 0 && this.writableFinished) this.destroy();
+    else if (this.readableLength === 0) this.once('finish', () => this.readableLength === 0 && this.destroy());
+  }
+
+  // ------------------------------------------------------------------ lifecycle
+
+  override _destroy(err: Error | null, cb: (err: Error | null) => void): void {
+    if (this.timer) clearTimeout(this.timer);
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.timer = this.idleTimer = undefined;
+    const p = this.params;
+    if (this.engine && !this.engine.closed) this.engine.shutdown(nowUs());
+    if (p) {
+      p.mux.unregister(p.socketId);
+      if (p.ownsMux) p.mux.close();
+    }
+    if (this.pending) {
+      const w = this.pending;
+      this.pending = undefined;
+      w.cb(err ?? srtError('ERR_STREAM_DESTROYED', 'Cannot call write after a stream was destroyed'));
+    }
+    this.emit('srt-destroyed');
+    cb(err);
+  }
+
+  /** @internal Called by connect() when the handshake fails. */
+  failConnect(err: SrtError): void {
+    this.connecting = false;
+    this.destroy(err);
+  }
+
+  /** @internal Called by connect() once attached. */
+  connected(): void {
+    this.emit('connect');
+    this.emit('ready');
+    if (this.pending) this.pump();
+  }
+
+  /**
+   * Idle timeout as net.Socket: 'timeout' after `ms` without data in or out;
+   * the connection stays open. 0 disables.
+   */
+  setTimeout(ms: number, cb?: () => void): this {
+    if (cb) this.once('timeout', cb);
+    this.idleMs = ms;
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+    if (ms > 0) this.armIdle(ms);
+    return this;
+  }
+
+  private touch(): void {
+    this.lastActivityMs = Date.now();
+  }
+
+  private armIdle(delay: number): void {
+    this.idleTimer = setTimeout(() => {
+      const idle = Date.now() - this.lastActivityMs;
+      if (idle >= this.idleMs) {
+        this.emit('timeout');
+        this.lastActivityMs = Date.now();
+        this.armIdle(this.idleMs);
+      } else {
+        this.armIdle(this.idleMs - idle);
+      }
+    }, delay);
+    this.idleTimer.unref();
+  }
+
+  /** libsrt-style statistics (srt_bstats names); `clear` resets the interval counters. */
+  getStats(opts: { clear?: boolean } = {}): Record<string, number> {
+    if (!this.engine) return {};
+    return this.engine.stats(nowUs(), !!opts.clear);
+  }
+
+  /** Keeps the process alive while this socket is open (default), like net.Socket.ref(). */
+  ref(): this {
+    this.params?.mux.socket.ref();
+    return this;
+  }
+
+  unref(): this {
+    this.params?.mux.socket.unref();
+    return this;
+  }
+}

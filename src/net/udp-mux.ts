@@ -1,0 +1,121 @@
+/**
+ * One UDP socket shared by many SRT connections: incoming datagrams are routed
+ * by destination socket ID (word 3 of the header); ID 0 means a connection
+ * request and goes to the listener. A datagram that is malformed, unknown or
+ * makes a handler throw is counted and dropped: it never reaches the event
+ * loop as an exception and never disturbs other connections.
+ */
+import dgram from 'node:dgram';
+import { EventEmitter } from 'node:events';
+import { HEADER_SIZE } from '../protocol/packet';
+
+export interface MuxEndpoint {
+  /** Called with a datagram addressed to this endpoint's socket ID. */
+  onDatagram(msg: Buffer, rinfo: dgram.RemoteInfo): void;
+}
+
+export interface MuxCounters {
+  received: number;
+  /** Shorter than a header, or a non-handshake addressed to ID 0. */
+  malformed: number;
+  /** Addressed to a socket ID nobody owns. */
+  unknownDestination: number;
+  /** A handler threw; the datagram was dropped. */
+  handlerErrors: number;
+}
+
+export class UdpMux extends EventEmitter {
+  readonly socket: dgram.Socket;
+  private readonly endpoints = new Map<number, MuxEndpoint>();
+  requestHandler?: (msg: Buffer, rinfo: dgram.RemoteInfo) => void;
+  readonly counters: MuxCounters = { received: 0, malformed: 0, unknownDestination: 0, handlerErrors: 0 };
+  private closed = false;
+
+  constructor(type: 'udp4' | 'udp6', ipv6Only = false) {
+    super();
+    this.socket = dgram.createSocket({ type, ipv6Only, recvBufferSize: 4 << 20, sendBufferSize: 4 << 20 });
+    this.socket.on('message', (msg, rinfo) => this.route(msg, rinfo));
+    this.socket.on('error', (err) => this.emit('error', err));
+  }
+
+  bind(port: number, address: string | undefined): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error) => reject(err);
+      this.socket.once('error', onError);
+      this.socket.bind({ port, address, exclusive: true }, () => {
+        this.socket.off('error', onError);
+        // Ask for big kernel buffers; the kernel caps them at net.core.[rw]mem_max.
+        try {
+          this.socket.setRecvBufferSize(4 << 20);
+          this.socket.setSendBufferSize(4 << 20);
+        } catch {
+          /* best effort */
+        }
+        resolve();
+      });
+    });
+  }
+
+  private route(msg: Buffer, rinfo: dgram.RemoteInfo): void {
+    this.counters.received++;
+    try {
+      if (msg.length < HEADER_SIZE) {
+        this.counters.malformed++;
+        return;
+      }
+      const dest = msg.readUInt32BE(12);
+      if (dest === 0) {
+        // Only handshakes may be addressed to ID 0.
+        if (msg.readUInt32BE(0) === 0x80000000 && this.requestHandler) this.requestHandler(msg, rinfo);
+        else this.counters.malformed++;
+        return;
+      }
+      const ep = this.endpoints.get(dest);
+      if (!ep) {
+        this.counters.unknownDestination++;
+        return;
+      }
+      ep.onDatagram(msg, rinfo);
+    } catch (err) {
+      this.counters.handlerErrors++;
+      this.emit('handlerError', err);
+    }
+  }
+
+  /** A fresh socket ID, unique on this mux, in [1, 2^30) like libsrt's. */
+  allocateId(): number {
+    for (;;) {
+      const id = 1 + Math.floor(Math.random() * 0x3ffffffe);
+      if (!this.endpoints.has(id)) return id;
+    }
+  }
+
+  register(id: number, ep: MuxEndpoint): void {
+    this.endpoints.set(id, ep);
+  }
+
+  unregister(id: number): void {
+    this.endpoints.delete(id);
+  }
+
+  get size(): number {
+    return this.endpoints.size;
+  }
+
+  send(packet: Buffer | Buffer[], port: number, address: string): void {
+    if (this.closed) return;
+    // No callback: a failed send is a lost packet, which ARQ already handles.
+    this.socket.send(packet, port, address);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.endpoints.clear();
+    this.socket.close();
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+}
