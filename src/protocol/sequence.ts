@@ -6,7 +6,8 @@
 
 export const SEQ_MAX = 0x7fffffff;
 const SEQ_SPAN = 0x80000000; // 2^31
-const SEQ_THRESHOLD = 0x40000000; // 2^30
+/** libsrt's m_iSeqNoTH: comparisons are valid within this distance. */
+const SEQ_THRESHOLD = 0x3fffffff;
 
 /** Negative if a is before b, 0 if equal, positive if a is after b (within 2^30). */
 export function seqCmp(a: number, b: number): number {
@@ -16,15 +17,14 @@ export function seqCmp(a: number, b: number): number {
 
 /** Signed distance from a to b: how many increments take a to b. */
 export function seqOffset(a: number, b: number): number {
-  let d = b - a;
-  if (d < -SEQ_THRESHOLD) d += SEQ_SPAN;
-  else if (d > SEQ_THRESHOLD) d -= SEQ_SPAN;
-  return d;
+  const d = b - a;
+  if (Math.abs(d) < SEQ_THRESHOLD) return d;
+  return d < 0 ? d + SEQ_SPAN : d - SEQ_SPAN;
 }
 
-/** Number of sequence numbers in the inclusive range [a, b]. */
+/** Number of sequence numbers in the inclusive range [a, b], counting forward around the circle (libsrt seqlen). */
 export function seqLen(a: number, b: number): number {
-  return seqOffset(a, b) + 1;
+  return a <= b ? b - a + 1 : b - a + SEQ_SPAN + 1;
 }
 
 export function seqInc(a: number, n = 1): number {

@@ -89,12 +89,8 @@ describe('sequence arithmetic', () => {
       expect(seqOffset(TH + 5, 0)).to.equal(2 ** 31 - TH - 5);
     });
 
-    // BUG: src/protocol/sequence.ts seqCmp/seqOffset use 2^30 with "<" in one and ">" in the
-    // other, so at exactly |b - a| = 2^30 they disagree: seqCmp(0x40000000, 0) = -2^30 (before 0)
-    // but seqOffset(0, 0x40000000) = +2^30 (after 0). libsrt uses m_iSeqNoTH = 0x3FFFFFFF with
-    // "<" in both: seqcmp(0x40000000, 0) = -2^30 and seqoff(0, 0x40000000) = -2^30, and at
-    // |d| = 0x3FFFFFFF seqcmp(0, 0x3FFFFFFF) = +0x3FFFFFFF (TS: -0x3FFFFFFF). Boundary only.
-    it.skip('seqCmp and seqOffset agree in sign at the threshold, as libsrt (TH = 0x3FFFFFFF)', () => {
+    // libsrt uses m_iSeqNoTH = 0x3FFFFFFF with "<" in both seqcmp and seqoff.
+    it('seqCmp and seqOffset agree in sign at the threshold, as libsrt (TH = 0x3FFFFFFF)', () => {
       expect(Math.sign(seqOffset(0, 0x40000000))).to.equal(Math.sign(seqCmp(0x40000000, 0)));
       expect(seqOffset(0, 0x40000000)).to.equal(-0x40000000);
       expect(seqCmp(0, 0x3fffffff)).to.equal(0x3fffffff);
@@ -110,12 +106,8 @@ describe('sequence arithmetic', () => {
       expect(seqLen(0x7ffffff0, 0x0f)).to.equal(32);
     });
 
-    // BUG: src/protocol/sequence.ts seqLen(a, b) = seqOffset(a, b) + 1 is windowed, so it goes
-    // to 0 or negative when b is behind a or more than 2^30 ahead. libsrt CSeqNo::seqlen is the
-    // forward circular length: seqlen(0, 0x7FFFFFFF) = 2^31 (test_seqno.cpp), seqlen(125, 124)
-    // = 2^31. TS gives 0 for both. Only matters to code ported from libsrt that relies on it
-    // (e.g. the ValidateSeqno/isValidSeqno helpers of test_seqno.cpp).
-    it.skip('seqLen(0, 0x7FFFFFFF) = 2^31 as libsrt (forward circular length)', () => {
+    // libsrt CSeqNo::seqlen is the forward circular length (test_seqno.cpp).
+    it('seqLen(0, 0x7FFFFFFF) = 2^31 as libsrt (forward circular length)', () => {
       expect(seqLen(0, 0x7fffffff)).to.equal(2 ** 31);
       expect(seqLen(0, TH + 10)).to.equal(TH + 11);
     });
