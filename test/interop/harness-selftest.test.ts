@@ -69,7 +69,7 @@ describe('interop harness self-test', function () {
       // (The receiving side prints "SRT source connected" only once data flows: don't wait for that.)
       await tx.waitForStderr(SLT_TARGET_CONNECTED, 10000);
 
-      await pacedWrite(tx.proc.stdin!, data, { bitrate: 20e6, chunkSize: 1456, end: false });
+      await pacedWrite(tx.proc.stdin!, data, { bitrate: 20e6, chunkSize: 1456 }) // ends stdin: see SLT_FEED_NOTE;
       // stdout is block-buffered; the last few KiB appear when the receiver exits.
       await out.waitForBytes(data.length - SLT_STDOUT_SLACK, 20000, () => rx.diag() + '\n' + tx.diag());
       await delay(500);
@@ -97,7 +97,7 @@ describe('interop harness self-test', function () {
         'file://con', `srt://127.0.0.1:${port}?latency=200&streamid=#!::r=live/cam7,m=publish`], { name: 'slt-tx-caller' });
       await tx.waitForStderr(SLT_TARGET_CONNECTED, 10000);
 
-      await pacedWrite(tx.proc.stdin!, data, { bitrate: 20e6, chunkSize: 1316, end: false });
+      await pacedWrite(tx.proc.stdin!, data, { bitrate: 20e6, chunkSize: 1316 });
       await out.waitForBytes(data.length - SLT_STDOUT_SLACK, 20000, () => rx.diag() + '\n' + tx.diag());
       await delay(500);
       await tx.kill('SIGINT');            // the caller disconnects ...
@@ -162,7 +162,7 @@ describe('interop harness self-test', function () {
       await tx.waitForStderr(SLT_TARGET_CONNECTED, 10000);
       const feeder = spawnPeer('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'error', '-re', '-i', src, '-c', 'copy', '-f', 'mpegts', '-'],
         { name: 'ffmpeg-feeder', stdio: ['ignore', 'pipe', 'pipe'] });
-      feeder.proc.stdout!.pipe(tx.proc.stdin!, { end: false });
+      feeder.proc.stdout!.pipe(tx.proc.stdin!);
       expect((await feeder.waitExit(20000)).code, feeder.diag()).to.equal(0);
       await delay(1000);
       await tx.kill('SIGINT'); // srt-live-transmit does not exit at stdin EOF
