@@ -112,7 +112,9 @@ export class UdpMux extends EventEmitter {
     if (this.closed) return;
     this.closed = true;
     this.endpoints.clear();
-    this.socket.close();
+    // dgram.send() resolves the address on the next tick: closing now would
+    // discard the last packets sent, such as a SHUTDOWN.
+    setImmediate(() => this.socket.close());
   }
 
   get isClosed(): boolean {

@@ -183,6 +183,21 @@ describe('SrtSocket / SrtServer on loopback (srt-stream both ends)', function ()
     await closed;
   });
 
+  it('destroy() on the caller delivers SHUTDOWN before its UDP socket closes', async () => {
+    let accepted: SrtSocket | undefined;
+    server = createServer((s) => (accepted = s));
+    const port = await listen(server);
+    const c = connect({ host: '127.0.0.1', port });
+    await once(c, 'connect');
+    await new Promise((r) => setTimeout(r, 20));
+    const closed = once(accepted!, 'close');
+    const t0 = Date.now();
+    c.destroy();
+    accepted!.resume();
+    await closed;
+    expect(Date.now() - t0).to.be.below(500); // not the 5 s peer idle timeout
+  });
+
   it('backpressure: write() returns false when the send buffer is full and drains', async () => {
     server = createServer({}, (s) => sockets.push(s));
     const port = await listen(server);
