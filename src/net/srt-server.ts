@@ -190,7 +190,7 @@ export class SrtServer extends EventEmitter {
 
   private reject(hs: Handshake, reason: number, rinfo: dgram.RemoteInfo): void {
     this.counters.rejected++;
-    this.sendHs(rejectionResponse(hs, reason), hs.socketId, rinfo);
+    this.sendHs(rejectionResponse(hs, reason, this.mux!.allocateId()), hs.socketId, rinfo);
     this.emit('reject', { address: rinfo.address, port: rinfo.port, reason: rejectReasonName(reason), rejectCode: reason });
   }
 

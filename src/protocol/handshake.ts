@@ -20,13 +20,21 @@ import {
   SrtFlag,
   UDT_DGRAM,
 } from './handshake-packet';
-import { REJECT_BASE, RejectReason } from './reject-reason';
+import { REJECT_BASE, REJECT_REASON_COUNT, RejectReason } from './reject-reason';
 
 /** The SRT version we announce in HSREQ/HSRSP (1.5.5, the reference we follow). */
 export const SRT_VERSION = 0x00010505;
 /** Oldest peer version that speaks HSv5 (libsrt requires 1.3.0). */
 export const MIN_PEER_VERSION = 0x00010300;
 export const MAX_STREAM_ID = 512;
+/** libsrt refuses a handshake with an MSS above the Ethernet MTU. */
+export const MAX_MSS = 1500;
+
+/** The reject reason carried by a failure ReqType; libsrt maps codes between the internal and the predefined range to UNKNOWN. */
+export function rejectReasonOf(reqType: number): number {
+  const reason = reqType - REJECT_BASE;
+  return reason >= REJECT_REASON_COUNT && reason < REJECT_BASE ? RejectReason.UNKNOWN : reason;
+}
 
 /** libsrt's default live-mode HSREQ flags: 0xBF. */
 export function liveFlags(opts: { tlpktDrop: boolean; nakReport: boolean }): number {
@@ -118,8 +126,9 @@ export class CallerHandshake {
   handle(hs: Handshake): CallerResult {
     if (this.state === 'done') return { kind: 'ignored', why: 'already connected' };
     if (hs.reqType >= REJECT_BASE) {
-      return { kind: 'rejected', reason: hs.reqType - REJECT_BASE, message: 'connection rejected by peer' };
+      return { kind: 'rejected', reason: rejectReasonOf(hs.reqType), message: 'connection rejected by peer' };
     }
+    if (hs.mss > MAX_MSS) return { kind: 'rejected', reason: RejectReason.ROGUE, message: `peer MSS ${hs.mss} exceeds ${MAX_MSS}` };
     if (this.state === 'induction') {
       if (hs.reqType !== HandshakeType.INDUCTION) return { kind: 'ignored', why: 'expected induction reply' };
       if (hs.version < 5) {
@@ -135,6 +144,8 @@ export class CallerHandshake {
     // conclusion
     if (hs.reqType !== HandshakeType.CONCLUSION) return { kind: 'ignored', why: 'expected conclusion reply' };
     if (hs.version === 0) return { kind: 'rejected', reason: RejectReason.PEER, message: 'peer rejected the conclusion' };
+    // A libsrt caller refuses a reply that does not carry its own ISN (a security check).
+    if (hs.isn !== this.cfg.isn) return { kind: 'rejected', reason: RejectReason.ROGUE, message: 'conclusion reply carries another ISN' };
     const rsp = findExtension(hs, HsExt.HSRSP);
     const body = rsp && decodeSrtHs(rsp.body);
     if (!body) return { kind: 'rejected', reason: RejectReason.ROGUE, message: 'conclusion reply has no HSRSP' };
@@ -229,19 +240,24 @@ export function parseConclusionRequest(req: Handshake): ConclusionRequest {
   const ext = findExtension(req, HsExt.HSREQ);
   const hsreq = ext && decodeSrtHs(ext.body);
   if (!hsreq) throw new HandshakeRejection(RejectReason.ROGUE, 'conclusion without a valid HSREQ block');
-  if (hsreq.srtVersion < MIN_PEER_VERSION) throw new HandshakeRejection(RejectReason.VERSION, 'peer SRT version too old');
+  // An HSv5 handshake from a peer announcing < 1.3.0 is inconsistent: libsrt calls it ROGUE.
+  if (hsreq.srtVersion < MIN_PEER_VERSION) throw new HandshakeRejection(RejectReason.ROGUE, 'HSv5 handshake from an SRT < 1.3.0');
   let streamId = '';
   let congestion: string | undefined;
   if (req.extField & HsExtFlag.CONFIG) {
     const sid = findExtension(req, HsExt.SID);
     if (sid) {
-      if (sid.body.length > MAX_STREAM_ID) throw new HandshakeRejection(RejectReason.ROGUE, 'stream ID too long');
+      // libsrt refuses an empty or oversized SID block without naming a reason (UNKNOWN).
+      if (sid.body.length === 0 || sid.body.length > MAX_STREAM_ID) {
+        throw new HandshakeRejection(RejectReason.UNKNOWN, `stream ID block of ${sid.body.length} bytes`);
+      }
       streamId = decodeHsString(sid.body);
     }
     const cc = findExtension(req, HsExt.CONGESTION);
     if (cc) congestion = decodeHsString(cc.body);
   }
-  const hasKm = (req.extField & HsExtFlag.KMREQ) !== 0 && findExtension(req, HsExt.KMREQ) !== undefined;
+  // libsrt looks at the KMREQ flag alone to decide that the peer wants encryption.
+  const hasKm = (req.extField & HsExtFlag.KMREQ) !== 0;
   return {
     hsreqFlags: hsreq.flags,
     hsreqVersion: hsreq.srtVersion,
@@ -262,9 +278,7 @@ export function negotiateAsResponder(
   parsed: ConclusionRequest,
   cfg: HandshakeConfig,
 ): { response: Handshake; negotiated: Negotiated } {
-  if (parsed.congestion !== undefined && parsed.congestion !== 'live') {
-    throw new HandshakeRejection(RejectReason.CONGESTION, `congestion control "${parsed.congestion}" is not supported`);
-  }
+  // Checked in libsrt's order: the HSREQ block, then KMREQ, then the config blocks.
   if (parsed.hsreqFlags & SrtFlag.STREAM) {
     throw new HandshakeRejection(RejectReason.MESSAGEAPI, 'stream API (file mode) is not supported in live mode');
   }
@@ -272,8 +286,21 @@ export function negotiateAsResponder(
     // We have no passphrase: libsrt with enforced encryption refuses such a caller.
     throw new HandshakeRejection(RejectReason.UNSECURE, 'peer requires encryption');
   }
-  const rcvLatency = Math.max(cfg.rcvLatency, parsed.sndLatency);
-  const sndLatency = Math.max(cfg.peerLatency, parsed.rcvLatency);
+  if (parsed.congestion !== undefined && parsed.congestion !== 'live') {
+    throw new HandshakeRejection(RejectReason.CONGESTION, `congestion control "${parsed.congestion}" is not supported`);
+  }
+  // The HSRSP mirrors the initiator's capabilities (libsrt fillSrtHandshake_HSRSP): we receive
+  // with TSBPD only if it sends with it, send with TSBPD only if it receives with it.
+  const peerSendsTsbpd = (parsed.hsreqFlags & SrtFlag.TSBPDSND) !== 0;
+  const peerRcvsTsbpd = (parsed.hsreqFlags & SrtFlag.TSBPDRCV) !== 0;
+  const rcvLatency = peerSendsTsbpd ? Math.max(cfg.rcvLatency, parsed.sndLatency) : 0;
+  const sndLatency = peerRcvsTsbpd ? Math.max(cfg.peerLatency, parsed.rcvLatency) : 0;
+  let flags: number = SrtFlag.HAICRYPT | SrtFlag.FILTERCAP;
+  if (peerSendsTsbpd) flags |= SrtFlag.TSBPDRCV;
+  if (peerRcvsTsbpd) flags |= SrtFlag.TSBPDSND;
+  if (cfg.tlpktDrop) flags |= SrtFlag.TLPKTDROP;
+  if (cfg.nakReport) flags |= SrtFlag.NAKREPORT;
+  if (parsed.hsreqFlags & SrtFlag.REXMITFLG) flags |= SrtFlag.REXMITFLG;
   const mss = Math.min(cfg.mss, req.mss);
   const response: Handshake = {
     version: 5,
@@ -289,7 +316,7 @@ export function negotiateAsResponder(
     extensions: [
       {
         type: HsExt.HSRSP,
-        body: encodeSrtHs({ srtVersion: SRT_VERSION, flags: liveFlags(cfg), rcvLatency, sndLatency }),
+        body: encodeSrtHs({ srtVersion: SRT_VERSION, flags, rcvLatency, sndLatency }),
       },
     ],
   };
@@ -309,7 +336,10 @@ export function negotiateAsResponder(
   };
 }
 
-/** A rejection reply: only the 48-byte CIF, ReqType = 1000 + reason. */
+/**
+ * A rejection reply: only the 48-byte CIF, ReqType = 1000 + reason. Like libsrt's, it keeps the
+ * request's ext flags and names the socket the listener would have created.
+ */
 export function rejectionResponse(req: Handshake, reason: number, socketId = 0): Handshake {
-  return { ...req, version: 5, encryption: 0, extField: 0, reqType: REJECT_BASE + reason, socketId, extensions: [] };
+  return { ...req, version: 5, encryption: 0, reqType: REJECT_BASE + reason, socketId, extensions: [] };
 }

@@ -57,5 +57,8 @@ export function rejectReasonName(code: number): string {
   return 'SRT_REJ_UNKNOWN';
 }
 
+/** SRT_REJ_E_SIZE: internal reasons are below this. */
+export const REJECT_REASON_COUNT = 18;
+
 /** ReqType values at or above this are rejections. */
 export const REJECT_BASE = 1000;

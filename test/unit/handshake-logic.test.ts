@@ -7,7 +7,7 @@
  * The wire facts of the captures themselves are asserted in handshake-fixtures.test.ts;
  * this file only checks that OUR code reproduces them.
  *
- * Divergences from libsrt found while writing this are the `it.skip` tests marked `// BUG:`.
+ * Divergences from libsrt found while writing this were fixed in src/protocol/handshake.ts.
  */
 import { expect } from 'chai';
 import { ControlPacket, ControlType, decodePacket } from '../../src/protocol/packet';
@@ -408,11 +408,7 @@ describe('handshake logic replayed against libsrt 1.5.1 captures', () => {
         expect(findExtension(concl, HsExt.SID)!.body.length).to.equal(512);
       });
 
-      // BUG: processConnectResponse (libsrt 1.5.1 core.cpp:4359, 1.5.5 too) rejects any HS response whose
-      // MSS exceeds 1500 (ETH_MAX_MTU_SIZE) with SRT_REJ_ROGUE. CallerHandshake.handle accepts it on
-      // both the induction reply and the CONCLUSION reply (and uses min(own, peer)).
-      // Expected: { kind: 'rejected', reason: 4 }; actual: 'send' / 'connected'.
-      it.skip('BUG: a reply with MSS > 1500 is rejected ROGUE, as libsrt does', () => {
+      it('a reply with MSS > 1500 is rejected ROGUE, as libsrt does', () => {
         const { ind, indReply, reply } = attempt('live-plain');
         const c1 = new CallerHandshake(callerCfg(ind.hs, { rcv: 200, peer: 200 }), PEER);
         expectRejected(c1.handle(clone(indReply.hs, { mss: 9000 })), RejectReason.ROGUE);
@@ -420,21 +416,13 @@ describe('handshake logic replayed against libsrt 1.5.1 captures', () => {
         expectRejected(caller.handle(clone(reply.hs, { mss: 9000 })), RejectReason.ROGUE);
       });
 
-      // BUG: a blocking libsrt caller checks that the CONCLUSION reply carries its own ISN
-      // (core.cpp startConnect, 1.5.1 line 3708: `m_ConnRes.m_iISN != m_iISN` → CUDTException MN_SECURITY,
-      // the connect fails). CallerHandshake.handle never looks at the reply's ISN and reports 'connected'
-      // with negotiated.isn = its own ISN. Expected 'rejected'; actual 'connected'.
-      it.skip('BUG: a CONCLUSION reply with another ISN fails the connection, as libsrt\'s security check does', () => {
+      it('a CONCLUSION reply with another ISN fails the connection, as libsrt\'s security check does', () => {
         const { caller, reply } = callerInConclusion('live-plain', { rcv: 200, peer: 200 });
         const r = caller.handle(clone(reply.hs, { isn: (reply.hs.isn + 1) & 0x7fffffff }));
         expect(r.kind).to.equal('rejected');
       });
 
-      // BUG: libsrt maps a failure ReqType 1000+N with N outside the predefined range to
-      // SRT_REJ_UNKNOWN (handshake.h RejectReasonForURQ: `reason < SRT_REJC_PREDEFINED && reason >= SRT_REJ_E_SIZE`
-      // → UNKNOWN; SRT_REJ_E_SIZE is 17 in 1.5.1). CallerHandshake.handle returns reason N as is.
-      // Expected reason 0 for ReqType 1050; actual 50. (1000..1016 and >= 2000 are unaffected.)
-      it.skip('BUG: ReqType 1017..1999 is reported as UNKNOWN (0), as libsrt RejectReasonForURQ does', () => {
+      it('ReqType 1017..1999 is reported as UNKNOWN (0), as libsrt RejectReasonForURQ does', () => {
         const { caller, reply } = callerInConclusion('live-plain', { rcv: 200, peer: 200 });
         expectRejected(caller.handle(clone(reply.hs, { reqType: 1050, extensions: [] })), RejectReason.UNKNOWN);
       });
@@ -578,13 +566,13 @@ describe('handshake logic replayed against libsrt 1.5.1 captures', () => {
         }
       });
 
-      it('file-mode CONCLUSION (CONGESTION "file", STREAM flag) is rejected; CONGESTION alone → 13, STREAM alone → MESSAGEAPI 12', () => {
+      it('file-mode CONCLUSION (CONGESTION "file", STREAM flag) → MESSAGEAPI 12; CONGESTION alone → 13, STREAM alone → 12', () => {
         const { concl } = attempt('file-mode');
         const cfg = listenerCfg(1, concl.hs.isn, 120, 0);
         const parsed = parseConclusionRequest(concl.hs);
         expect(parsed).to.include({ congestion: 'file', streamId: 'blob', hsreqFlags: 0xe4 });
-        // Current behaviour (libsrt says MESSAGEAPI here, see the BUG test below).
-        expect(rejectionOf(() => respond(concl.hs, cfg)).reason).to.equal(RejectReason.CONGESTION);
+        // libsrt checks the HSREQ block first: the STREAM flag answers MESSAGEAPI.
+        expect(rejectionOf(() => respond(concl.hs, cfg)).reason).to.equal(RejectReason.MESSAGEAPI);
         const noStream = clone(concl.hs);
         noStream.extensions[0] = { type: HsExt.HSREQ, body: encodeSrtHs({ srtVersion: SRT_1_5_1, flags: LIVE_FLAGS, rcvLatency: 0, sndLatency: 0 }) };
         expect(rejectionOf(() => respond(noStream, cfg)).reason).to.equal(RejectReason.CONGESTION);
@@ -597,11 +585,7 @@ describe('handshake logic replayed against libsrt 1.5.1 captures', () => {
         expect(respond(live, cfg).response.reqType).to.equal(HandshakeType.CONCLUSION);
       });
 
-      // BUG: libsrt processes the HSREQ block (processSrtMsg_HSREQ: STREAM flag vs bMessageAPI → SRT_REJ_MESSAGEAPI,
-      // 1.5.1 core.cpp:2110) before the CONFIG blocks (CONGESTION mismatch → SRT_REJ_CONGESTION, core.cpp:2753), so
-      // a live libsrt listener answers srt-file-transmit's CONCLUSION (file-mode capture #2) with 1012.
-      // negotiateAsResponder checks congestion first: expected reason 12 (MESSAGEAPI), actual 13 (CONGESTION).
-      it.skip('BUG: file-mode CONCLUSION → MESSAGEAPI (12), the HSREQ check coming first as in libsrt', () => {
+      it('file-mode CONCLUSION → MESSAGEAPI (12), the HSREQ check coming first as in libsrt', () => {
         const { concl } = attempt('file-mode');
         expect(rejectionOf(() => respond(concl.hs, listenerCfg(1, concl.hs.isn, 120, 0))).reason).to.equal(RejectReason.MESSAGEAPI);
       });
@@ -640,16 +624,11 @@ describe('handshake logic replayed against libsrt 1.5.1 captures', () => {
         expect(findExtension(tooLong, HsExt.SID)!.body.length).to.equal(516);
         const rej = rejectionOf(() => parseConclusionRequest(tooLong));
         // libsrt rejects too (interpretSrtHandshake "STREAMID length ... PROTOCOL ERROR"); it sets no reason
-        // there, so the wire code is whatever the new socket had (UNKNOWN). We send ROGUE.
-        expect(rej.reason).to.equal(RejectReason.ROGUE);
+        // there, so the wire code is whatever the new socket had (UNKNOWN), as we send.
+        expect(rej.reason).to.equal(RejectReason.UNKNOWN);
       });
 
-      // BUG (wire code only): libsrt 1.5.1 interpretSrtHandshake rejects a SID block of 0 bytes or > 512 bytes
-      // ("STREAMID length ... is 0 or > 512 - PROTOCOL ERROR, REJECTING", core.cpp:2696) without setting
-      // m_RejectReason, so newConnection sends the new socket's initial SRT_REJ_UNKNOWN: ReqType 1000.
-      // parseConclusionRequest: 516 bytes → ROGUE (4), expected UNKNOWN (0); an empty SID block is accepted
-      // (streamId ''), expected a rejection (UNKNOWN).
-      it.skip('BUG: SID of 516 bytes → UNKNOWN (0); empty SID block → rejected, as libsrt', () => {
+      it('SID of 516 bytes → UNKNOWN (0); empty SID block → rejected, as libsrt', () => {
         const { concl } = attempt('live-plain');
         const hsreq = { type: HsExt.HSREQ, body: Buffer.from(findExtension(concl.hs, HsExt.HSREQ)!.body) };
         const tooLong = wire(clone(concl.hs, { extensions: [hsreq, { type: HsExt.SID, body: encodeHsString('s'.repeat(513)) }] }));
@@ -663,34 +642,21 @@ describe('handshake logic replayed against libsrt 1.5.1 captures', () => {
         expect(parseConclusionRequest(clone(concl.hs, { extField: HsExtFlag.HSREQ })).streamId).to.equal('');
       });
 
-      // BUG: for an HSv5 CONCLUSION, libsrt's processSrtMsg_HSREQ rejects an HSREQ SRT version < 1.3.0
-      // (SRT_VERSION_FEAT_HSv5) with SRT_REJ_ROGUE (1.5.1 core.cpp ~2080); SRT_REJ_VERSION is only for
-      // versions below SRTO_MINVERSION. parseConclusionRequest: expected reason 4 (ROGUE), actual 8 (VERSION).
-      it.skip('BUG: HSv5 CONCLUSION whose HSREQ announces SRT 1.2.0 → ROGUE (4), as libsrt', () => {
+      it('HSv5 CONCLUSION whose HSREQ announces SRT 1.2.0 → ROGUE (4), as libsrt', () => {
         const { concl } = attempt('live-plain');
         const old = clone(concl.hs);
         old.extensions[0] = { type: HsExt.HSREQ, body: encodeSrtHs({ srtVersion: 0x00010200, flags: LIVE_FLAGS, rcvLatency: 200, sndLatency: 200 }) };
         expect(rejectionOf(() => parseConclusionRequest(old)).reason).to.equal(RejectReason.ROGUE);
       });
 
-      // BUG: a listener without passphrase and with enforced encryption (libsrt default) rejects UNSECURE as soon as
-      // the KMREQ *ext flag* is set (1.5.1 interpretSrtHandshake: `IsSet(ext_flags, HS_EXT_KMREQ)` → `!hasPassphrase()`
-      // → SRT_REJ_UNSECURE), before looking for the block. parseConclusionRequest only sets hasKm when the block is
-      // present too, so a CONCLUSION with the KMREQ flag but no KMREQ block is accepted. Expected 11, actual: accepted.
-      it.skip('BUG: KMREQ flag without a KMREQ block → UNSECURE (11), as libsrt', () => {
+      it('KMREQ flag without a KMREQ block → UNSECURE (11), as libsrt', () => {
         const { concl, reply } = attempt('live-aes128');
         const flagOnly = clone(concl.hs, { extensions: concl.hs.extensions.filter((e) => e.type !== HsExt.KMREQ).map((e) => ({ ...e })) });
         expect(flagOnly.extField & HsExtFlag.KMREQ).to.equal(HsExtFlag.KMREQ);
         expect(rejectionOf(() => respond(flagOnly, listenerCfg(reply.hs.socketId, concl.hs.isn, 120, 0))).reason).to.equal(RejectReason.UNSECURE);
       });
 
-      // BUG: libsrt's HSRSP echoes capabilities per the initiator's HSREQ (fillSrtHandshake_HSRSP, 1.5.1/1.5.5):
-      // TSBPDSND and the Snd latency field only if the initiator set TSBPDRCV (m_bPeerTsbPd); the Rcv field is
-      // max()'d with the initiator's Snd field only if it set TSBPDSND; REXMITFLG only if the initiator set it.
-      // negotiateAsResponder always answers liveFlags() (0xBF) and both max()es.
-      // Case: caller flags 0xBF & ~TSBPDRCV = 0xBD, 200/200, listener 120/120 → libsrt HSRSP flags 0xBE, latency
-      // 200<<16 | 0; ours 0xBF, 200/200. Case: caller without REXMITFLG (0x9F) → libsrt 0x9F; ours 0xBF.
-      it.skip('BUG: HSRSP flags and latency follow the initiator TSBPD/REXMITFLG flags, as libsrt fillSrtHandshake_HSRSP', () => {
+      it('HSRSP flags and latency follow the initiator TSBPD/REXMITFLG flags, as libsrt fillSrtHandshake_HSRSP', () => {
         const { concl } = attempt('live-plain');
         const cfg = listenerCfg(1, concl.hs.isn, 120, 120);
         const withFlags = (flags: number) => {
@@ -722,7 +688,7 @@ describe('handshake logic replayed against libsrt 1.5.1 captures', () => {
         { name: 'reject-badsecret', reason: RejectReason.BADSECRET },
         { name: 'reject-unsecure', reason: RejectReason.UNSECURE },
       ]) {
-        it(`${c.name}: the CIF matches libsrt's rejection reply but for the ext flags (and the socket ID we pass)`, () => {
+        it(`${c.name}: the CIF matches libsrt's rejection reply byte for byte (given the socket ID)`, () => {
           for (const n of [0, 1]) {
             const { concl, reply } = attempt(c.name, n);
             const ours = rejectionResponse(concl.hs, c.reason, reply.hs.socketId);
@@ -737,11 +703,8 @@ describe('handshake logic replayed against libsrt 1.5.1 captures', () => {
               cookie: reply.hs.cookie,
             });
             expect(ours.peerIp.equals(reply.hs.peerIp)).to.equal(true);
-            expect(ours.extField).to.equal(0);
-            const body = encodeHandshake(ours);
-            const theirs = Buffer.from(reply.p.body);
-            theirs.writeUInt16BE(0, 6); // clear libsrt's leftover ext flags
-            expect(body.toString('hex')).to.equal(theirs.toString('hex'));
+            expect(ours.extField).to.equal(concl.hs.extField); // libsrt keeps the request's ext flags
+            expect(encodeHandshake(ours).toString('hex')).to.equal(reply.p.body.toString('hex'));
           }
         });
       }
@@ -750,11 +713,7 @@ describe('handshake logic replayed against libsrt 1.5.1 captures', () => {
         expect(rejectionResponse(attempt('live-plain').concl.hs, RejectReason.BACKLOG).socketId).to.equal(0);
       });
 
-      // BUG (cosmetic): libsrt's rejection reply keeps the request's ext flags in the Type field although no block
-      // follows (reject-unsecure #3/#7: Type 0x00000001; reject-badsecret #3/#7: 0x00000003) and carries the ID of the
-      // socket it created for the attempt; rejectionResponse sets extField 0 and SrtServer passes socketId 0.
-      // No libsrt caller looks at either field in a rejection, so this is byte-level only.
-      it.skip('BUG: rejectionResponse keeps the request ext flags like libsrt', () => {
+      it('rejectionResponse keeps the request ext flags like libsrt', () => {
         for (const name of ['reject-badsecret', 'reject-unsecure']) {
           const { concl, reply } = attempt(name);
           const ours = rejectionResponse(concl.hs, reply.hs.reqType - REJECT_BASE, reply.hs.socketId);
