@@ -1,6 +1,6 @@
-import type { SrtOptions } from '../net/options';
+import { resolveOptions, type SrtOptions } from '../net/options';
 import { parseBoolParam, parseIntParam } from './param-values';
-import { parseSrtParams } from './srt-params';
+import { PARAM_NAME_OF_OPTION, parseSrtParams } from './srt-params';
 import { parseUri, type QueryParam } from './uri';
 import { UsageError } from './usage-error';
 
@@ -72,6 +72,7 @@ export function resolveEndpoint(raw: string, role: Role): EndpointSpec {
 
 function resolveSrt(host: string, port: number, params: QueryParam[], raw: string): SrtSpec {
   const p = parseSrtParams(params);
+  checkWithLibrary(p.options, raw);
   // srt-live-transmit: empty host = listener, host = caller, host + adapter = rendezvous. We also treat a
   // wildcard host as listener: calling 0.0.0.0 is never what an ffmpeg-style `srt://0.0.0.0:9000` means.
   let mode = p.mode;
@@ -93,6 +94,16 @@ function resolveSrt(host: string, port: number, params: QueryParam[], raw: strin
     throw new UsageError(`listener address given twice ('${host}' and adapter=${p.localAddress}) in '${raw}'`);
   }
   return { kind: 'srt', mode, host: host || p.localAddress || '', port, options: p.options, notes: p.notes, label };
+}
+
+/** Cross-option limits (e.g. payloadsize <= mss - 44) are the library's: ask it now, so they are usage errors. */
+function checkWithLibrary(options: SrtOptions, raw: string): void {
+  try {
+    resolveOptions(options);
+  } catch (err) {
+    const msg = (err as Error).message.replace(/options\.(\w+)/g, (_m, k: string) => PARAM_NAME_OF_OPTION[k] ?? k);
+    throw new UsageError(`${msg} in '${raw}'`);
+  }
 }
 
 function resolveUdp(host: string, port: number, params: QueryParam[], raw: string, role: Role): UdpSpec {

@@ -63,6 +63,8 @@ const latency = (opt: 'latency' | 'rcvLatency' | 'peerLatency'): Apply => (acc, 
 const bufBytes = (which: 'rcvBufBytes' | 'sndBufBytes'): Apply => (acc, v, key) => {
   acc[which] = parseIntParam(key, v, 1, Number.MAX_SAFE_INTEGER);
 };
+/** libsrt's (and our) smallest buffer, in packets. */
+const MIN_BUF_PACKETS = 32;
 
 /** Accepted for srt-live-transmit compatibility, no effect here. */
 const ignored = (why: string): Apply => (acc, v, key) => {
@@ -166,7 +168,22 @@ export function parseSrtParams(params: readonly QueryParam[]): SrtParams {
   for (const { key, value } of params) SRT_PARAMS[key](acc, value, key);
   // Buffers are bytes in libsrt's URIs; SrtOptions counts packets of (mss - 28) bytes.
   const cell = (acc.out.options.mss ?? DEFAULT_MSS) - UDP_IP_HEADERS;
-  if (acc.rcvBufBytes !== undefined) acc.out.options.rcvBuf = Math.ceil(acc.rcvBufBytes / cell);
-  if (acc.sndBufBytes !== undefined) acc.out.options.sndBuf = Math.ceil(acc.sndBufBytes / cell);
+  const packets = (key: string, bytes: number): number => {
+    const n = Math.ceil(bytes / cell);
+    if (n < MIN_BUF_PACKETS) {
+      throw new UsageError(`${key}=${bytes} is in bytes: at least ${MIN_BUF_PACKETS * cell} (${MIN_BUF_PACKETS} packets of ${cell} bytes)`);
+    }
+    return n;
+  };
+  if (acc.rcvBufBytes !== undefined) acc.out.options.rcvBuf = packets('rcvbuf', acc.rcvBufBytes);
+  if (acc.sndBufBytes !== undefined) acc.out.options.sndBuf = packets('sndbuf', acc.sndBufBytes);
   return acc.out;
 }
+
+/** SrtOptions key -> URI parameter name, to phrase the library's validation errors in the user's terms. */
+export const PARAM_NAME_OF_OPTION: Readonly<Record<string, string>> = {
+  latency: 'latency', rcvLatency: 'rcvlatency', peerLatency: 'peerlatency', payloadSize: 'payloadsize',
+  mss: 'mss', fc: 'fc', rcvBuf: 'rcvbuf (packets)', sndBuf: 'sndbuf (packets)', connectTimeout: 'conntimeo',
+  peerIdleTimeout: 'peeridletimeo', maxBw: 'maxbw', linger: 'linger (ms)', streamId: 'streamid',
+  tlpktDrop: 'tlpktdrop', nakReport: 'nakreport',
+};

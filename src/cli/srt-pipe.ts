@@ -141,6 +141,9 @@ async function run(opts: CliOptions, inSpec: EndpointSpec, outSpec: EndpointSpec
   };
   if (interrupted) stopPipe();
 
+  // An input's own EPIPE must not pass for the receiver leaving.
+  let inputFailed = false;
+  inp.stream.once('error', () => { inputFailed = true; });
   const err = await new Promise<NodeJS.ErrnoException | null | undefined>((resolve) => {
     pipeline(inp.stream as Readable, valve, out.stream as Writable, (e) => resolve(e));
   });
@@ -149,7 +152,8 @@ async function run(opts: CliOptions, inSpec: EndpointSpec, outSpec: EndpointSpec
   if (!err) return 0;
   if (interrupted) return 0;
   if (err.code === 'EPIPE' && outSpec.kind === 'stdio') return 0; // `srt-pipe ... - | head`: reader left
-  if (out.peerClosed.value) {
+  // The receiver went away (its SHUTDOWN, or EPIPE writing after it): like srt-live-transmit, not a failure.
+  if (out.peerClosed.value || (err.code === 'EPIPE' && outSpec.kind !== 'stdio' && !inputFailed)) {
     if (!opts.quiet) say(`${outSpec.label}: closed by the peer`);
     return 0;
   }

@@ -9,7 +9,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { connect } from '../../src/index';
 import {
-  ByteCollector, cleanupPeers, delay, describeMismatch, freeTcpPort, freeUdpPort, onCleanup, randomBytes,
+  ByteCollector, cleanupPeers, delay, describeMismatch, freeTcpPort, freeUdpPort, onCleanup, pacedWrite, randomBytes,
   spawnPeer, srtPipeBin, tempDir, waitForSrtListener, type PeerHandle,
 } from '../support/interop';
 
@@ -187,14 +187,14 @@ describe('srt-pipe CLI', function () {
     it('udp input -> file: every datagram is written; SIGINT closes cleanly with exit 0', async function () {
       const dir = tempDir();
       const port = await freeUdpPort();
-      const p = srtPipe(['-v', `udp://127.0.0.1:${port}`, 'out.bin'], { cwd: dir });
+      const p = srtPipe(['-v', `udp://127.0.0.1:${port}?rcvbuf=1000000`, 'out.bin'], { cwd: dir });
       await p.waitForStderr(/receiving on udp:\/\/127\.0\.0\.1:\d+/, 10000);
       const data = randomBytes(1316 * 300, 'udp-in');
       const s = dgram.createSocket('udp4');
       onCleanup(() => s.close());
       for (let off = 0; off < data.length; off += 1316) {
         await new Promise<void>((r) => s.send(data.subarray(off, off + 1316), port, '127.0.0.1', () => r()));
-        if ((off / 1316) % 20 === 19) await delay(2); // stay well below the loopback socket buffer
+        if ((off / 1316) % 10 === 9) await delay(5); // ~2.6 MB/s: stay well below the loopback socket buffer
       }
       const out = path.join(dir, 'out.bin');
       const deadline = Date.now() + 5000;
@@ -209,7 +209,8 @@ describe('srt-pipe CLI', function () {
       const dir = tempDir();
       const data = randomBytes(1316 * 100 + 500, 'udp-out');
       fs.writeFileSync(path.join(dir, 'in.bin'), data);
-      const rx = dgram.createSocket('udp4');
+      // srt-pipe sends a file at full speed: give the receiving socket room for all of it.
+      const rx = dgram.createSocket({ type: 'udp4', recvBufferSize: 4 << 20 });
       onCleanup(() => rx.close());
       const got: Buffer[] = [];
       rx.on('message', (m) => got.push(m));
@@ -282,6 +283,46 @@ describe('srt-pipe CLI', function () {
       const lines = fs.readFileSync(path.join(dir, 'stats.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
       expect(lines.length).to.be.greaterThan(1);
       expect(lines[0]).to.include({ direction: 'input' }).and.to.have.property('pktRecv');
+    });
+
+    it('SIGINT on the sender ends the SRT output gracefully: the receiver gets every byte copied, both exit 0', async function () {
+      const dir = tempDir();
+      const port = await freeUdpPort();
+      const rx = srtPipe([`srt://:${port}`, 'out.ts'], { cwd: dir, name: 'srt-pipe-rx' });
+      await waitForSrtListener(port, { peer: rx });
+      const tx = srtPipe(['-v', '-', `srt://127.0.0.1:${port}`], { name: 'srt-pipe-tx' });
+      await tx.waitForStderr(/connected to/, 10000);
+      const data = randomBytes(4_000_000, 'sigint');
+      const abort = new AbortController();
+      const writing = pacedWrite(tx.proc.stdin!, data, { bitrate: 8e6, end: false, signal: abort.signal }).catch(() => {});
+      await delay(800);
+      tx.proc.kill('SIGINT');
+      expect(await exitCode(tx, 10000), tx.diag()).to.equal(0);
+      abort.abort();
+      await writing;
+      expect(await exitCode(rx, 10000), rx.diag()).to.equal(0);
+      const copied = Number(/(\d+) bytes copied/.exec(tx.stderrText())?.[1]);
+      const got = fs.readFileSync(path.join(dir, 'out.ts'));
+      expect(copied).to.be.greaterThan(100_000);
+      expect(got.length, tx.diag()).to.equal(copied);
+      expect(got.equals(data.subarray(0, copied)), describeMismatch(got, data.subarray(0, copied))).to.equal(true);
+    });
+
+    it('the receiver leaving (SIGINT on a listener) ends the sender with exit 0', async function () {
+      const port = await freeUdpPort();
+      const rx = srtPipe([`srt://:${port}`, '-'], { name: 'srt-pipe-rx', stdout: 'ignore' });
+      await waitForSrtListener(port, { peer: rx });
+      const tx = srtPipe(['-v', '-', `srt://127.0.0.1:${port}`], { name: 'srt-pipe-tx' });
+      await tx.waitForStderr(/connected to/, 10000);
+      const abort = new AbortController();
+      const writing = pacedWrite(tx.proc.stdin!, randomBytes(4_000_000, 'leave'), { bitrate: 8e6, end: false, signal: abort.signal }).catch(() => {});
+      await delay(500);
+      rx.proc.kill('SIGINT');
+      expect(await exitCode(rx, 10000), rx.diag()).to.equal(0);
+      expect(await exitCode(tx, 10000), tx.diag()).to.equal(0);
+      abort.abort();
+      await writing;
+      expect(tx.stderrText()).to.match(/closed by the peer/);
     });
 
     it('caller with nobody listening -> exit 1 with the error code', async function () {

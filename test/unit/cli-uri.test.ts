@@ -164,10 +164,11 @@ describe('cli: SRT parameters', () => {
   });
 
   it('converts rcvbuf/sndbuf bytes to packets of mss - 28 bytes', () => {
-    expect(p('rcvbuf=12058624&sndbuf=1472').options).to.include({ rcvBuf: 8192, sndBuf: 1 });
-    expect(p('rcvbuf=1473').options.rcvBuf).to.equal(2);
+    expect(p('rcvbuf=12058624&sndbuf=47104').options).to.include({ rcvBuf: 8192, sndBuf: 32 });
+    expect(p('rcvbuf=47105').options.rcvBuf).to.equal(33);
+    usageError(() => p('rcvbuf=1472'), /rcvbuf=1472 is in bytes: at least 47104 \(32 packets of 1472 bytes\)/);
     // mss given after rcvbuf still applies (order-independent)
-    expect(p('rcvbuf=13720&mss=1400').options.rcvBuf).to.equal(10);
+    expect(p('rcvbuf=45000&mss=1400').options.rcvBuf).to.equal(33);
   });
 
   it('parses booleans in all the usual spellings', () => {
@@ -183,6 +184,10 @@ describe('cli: SRT parameters', () => {
     usageError(() => p('streamid=' + 'x'.repeat(513)), /513 bytes, the limit is 512/);
     expect(p('streamid=' + 'x'.repeat(512)).options.streamId).to.have.length(512);
     expect(p('maxbw=-1').options.maxBw).to.equal(-1);
+  });
+
+  it('reports cross-option limits (the library\'s) as usage errors in URI terms', () => {
+    usageError(() => srt('srt://h:9000?mss=1000&payloadsize=1316'), /^payloadsize must be an integer in \[1, 956\], got 1316 in 'srt:/);
   });
 
   it('names every unknown parameter, with ffmpeg spelling hints', () => {
