@@ -1,0 +1,95 @@
+/**
+ * Measurement kit for the bench's node children: CPU (process.cpuUsage), RSS,
+ * event-loop delay (monitorEventLoopDelay) and GC pauses, over the window between
+ * the parent's 'start' and 'stop' messages; plus the IPC plumbing.
+ */
+import { monitorEventLoopDelay, PerformanceObserver, performance } from 'node:perf_hooks';
+
+export interface WindowMetrics {
+  wallMs: number;
+  cpuUserUs: number;
+  cpuSystemUs: number;
+  rssBytes: number;
+  /** Largest RSS sampled every 100 ms in the window. */
+  rssPeakSampledBytes: number;
+  heapUsedBytes: number;
+  /** Event-loop sampling interval (resolution + delay), ms. */
+  eld: { p50: number; p90: number; p99: number; max: number; mean: number; samples: number };
+  gc: { count: number; totalMs: number; maxMs: number; byKind: Record<string, number> };
+}
+
+/** monitorEventLoopDelay resolution; its histogram holds the whole sampling interval (resolution + delay). */
+export const ELD_RESOLUTION_MS = 5;
+
+export type ParentMessage = { cmd: 'start' } | { cmd: 'stop' } | { cmd: 'quit' };
+
+export class WindowMeter {
+  private readonly h = monitorEventLoopDelay({ resolution: ELD_RESOLUTION_MS });
+  private cpu0 = process.cpuUsage();
+  private t0 = performance.now();
+  private rssPeak = 0;
+  private rssTimer?: NodeJS.Timeout;
+  private gcCount = 0;
+  private gcTotal = 0;
+  private gcMax = 0;
+  private gcKinds: Record<string, number> = {};
+  private readonly obs = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      this.gcCount++;
+      this.gcTotal += e.duration;
+      this.gcMax = Math.max(this.gcMax, e.duration);
+      const kind = String((e as unknown as { detail?: { kind?: number } }).detail?.kind ?? '?');
+      this.gcKinds[kind] = (this.gcKinds[kind] ?? 0) + 1;
+    }
+  });
+
+  start(): void {
+    this.h.reset();
+    this.h.enable();
+    this.obs.observe({ entryTypes: ['gc'] });
+    this.cpu0 = process.cpuUsage();
+    this.t0 = performance.now();
+    this.rssPeak = process.memoryUsage.rss();
+    this.rssTimer = setInterval(() => {
+      this.rssPeak = Math.max(this.rssPeak, process.memoryUsage.rss());
+    }, 100);
+  }
+
+  stop(): WindowMetrics {
+    const cpu = process.cpuUsage(this.cpu0);
+    const wallMs = performance.now() - this.t0;
+    this.h.disable();
+    this.obs.disconnect();
+    clearInterval(this.rssTimer);
+    const mem = process.memoryUsage();
+    const ms = (ns: number) => ns / 1e6;
+    return {
+      wallMs,
+      cpuUserUs: cpu.user,
+      cpuSystemUs: cpu.system,
+      rssBytes: mem.rss,
+      rssPeakSampledBytes: Math.max(this.rssPeak, mem.rss),
+      heapUsedBytes: mem.heapUsed,
+      eld: {
+        p50: ms(this.h.percentile(50)),
+        p90: ms(this.h.percentile(90)),
+        p99: ms(this.h.percentile(99)),
+        max: ms(this.h.max),
+        mean: ms(this.h.mean),
+        samples: this.h.count,
+      },
+      gc: { count: this.gcCount, totalMs: this.gcTotal, maxMs: this.gcMax, byKind: this.gcKinds },
+    };
+  }
+}
+
+export function send(msg: unknown): void {
+  process.send?.(msg);
+}
+
+/** A child must never outlive its parent: exit when the IPC channel goes away. */
+export function exitWithParent(cleanup: () => void = () => {}): void {
+  process.on('disconnect', () => {
+    try { cleanup(); } finally { process.exit(0); }
+  });
+}

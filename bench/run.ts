@@ -1,0 +1,457 @@
+/**
+ * npm run bench: srt-stream vs libsrt (srt-live-transmit 1.5.1) on the same loopback
+ * live workload, side by side, in one run.
+ *
+ *   1. live-recv: paced 50 Mbit/s pipe -> srt-live-transmit caller -> receiver under test
+ *        srt-stream: createServer() in its own node process (bench/receiver-child.ts)
+ *        libsrt:     srt-live-transmit srt://:P file://con
+ *   2. live-send: paced 50 Mbit/s pipe -> sender under test -> srt-live-transmit listener
+ *        srt-stream: connect() in its own node process reading the pipe (bench/sender-child.ts)
+ *        libsrt:     srt-live-transmit -chunk 1316 file://con srt://127.0.0.1:P
+ *   3. event-loop delay / GC of the srt-stream process during 1 and 2.
+ *
+ * CPU of the process under test: utime+stime from /proc/<pid>/stat over the measuring
+ * window (generator start .. generator end + tail), all threads, same method for both.
+ * Peak RSS: VmHWM from /proc/<pid>/status (whole life of the process, node's own
+ * baseline included). Delivered: bytes that came out of the receiving application
+ * (srt-stream 'data' events / srt-live-transmit's stdout, counted by this process
+ * through a pipe instead of /dev/null) divided by bytes the generator wrote.
+ *
+ * Env: BENCH_SECONDS (8), BENCH_MBPS (50), BENCH_LATENCY (120), BENCH_ONLY (recv|send),
+ *      BENCH_NODE_ARGS (extra node flags for the srt-stream children, e.g. --cpu-prof), BENCH_KEEP (keep tmp files).
+ * Results: printed table + dist/bench-results.json.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { ELD_RESOLUTION_MS, WindowMetrics } from './child-metrics';
+import { GeneratorResult, PacedGenerator } from './generator';
+import {
+  Child, countBytes, cpuTimeUs, delay, freeUdpPort, installExitGuards, spawnChild, statusKb, stopAll, stopChild, threadCpuUs,
+  waitForSrtListener, waitForStderr,
+} from './proc';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+const MBPS = Number(process.env.BENCH_MBPS ?? 50);
+const LATENCY = Number(process.env.BENCH_LATENCY ?? 120);
+const ONLY = process.env.BENCH_ONLY ?? '';
+const PKT = 1316;
+const SETTLE_MS = 300; // after the connection is up, before measuring (handshake cost excluded)
+const TAIL_MS = 500; // after the generator's last byte: TSBPD latency + pacing drain
+const SLT = 'srt-live-transmit';
+const SLT_CONNECTED = /SRT target connected/;
+
+const root = path.resolve(__dirname, '..', '..');
+const receiverJs = path.join(__dirname, 'receiver-child.js');
+const senderJs = path.join(__dirname, 'sender-child.js');
+const resultsFile = path.join(root, 'dist', 'bench-results.json');
+const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'srt-bench-'));
+
+interface Row {
+  scenario: string;
+  impl: 'srt-stream' | 'libsrt';
+  pid: number;
+  wallMs: number;
+  cpuUs: number;
+  cpuPct: number;
+  usPerPkt: number;
+  rssPeakMB: number;
+  /** VmRSS when the measuring window opened (connected, idle) and when it closed. */
+  rssStartMB: number;
+  rssEndMB: number;
+  /** CPU ms per thread name in the window (/proc/<pid>/task). */
+  threadCpuMs: Record<string, number>;
+  sentBytes: number;
+  deliveredBytes: number;
+  delivered: number;
+  generator: GeneratorResult;
+  /** srt_bstats of the implementation under test (srt-stream) and/or of its srt-live-transmit peer. */
+  stats?: Record<string, number>;
+  peerStats?: Record<string, number>;
+  child?: ChildReport;
+  notes: string[];
+}
+
+interface ChildReport {
+  type: 'report';
+  metrics: WindowMetrics;
+  bytes: number;
+  bytesInWindow?: number;
+  stats: Record<string, number>;
+  mux?: Record<string, number>;
+  pauses?: number;
+  maxPauseMs?: number;
+  sockError?: string;
+  closedEarly?: boolean;
+}
+
+// ------------------------------------------------------------------ helpers
+
+function nodeChild(name: string, script: string, args: (string | number)[], stdin: 'pipe' | 'ignore'): Child {
+  // BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") goes to the srt-stream children only.
+  const extra = (process.env.BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+  return spawnChild(name, process.execPath, [...extra, script, ...args.map(String)], { stdio: [stdin, 'ignore', 'pipe', 'ipc'] });
+}
+
+function waitMsg<T = Record<string, unknown>>(c: Child, type: string, timeoutMs: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const onMsg = (m: { type?: string; message?: string }) => {
+      if (m?.type === type) finish(undefined, m as T);
+      else if (m?.type === 'error') finish(new Error(`${c.name}: ${m.message}`));
+    };
+    const onExit = () => finish(new Error(`${c.name} exited while waiting for '${type}'\n${c.stderr().slice(-2000)}`));
+    const finish = (e?: Error, v?: T) => {
+      clearTimeout(t);
+      c.proc.off('message', onMsg);
+      c.proc.off('exit', onExit);
+      if (e) reject(e);
+      else resolve(v as T);
+    };
+    const t = setTimeout(() => finish(new Error(`${c.name}: no '${type}' within ${timeoutMs} ms\n${c.stderr().slice(-2000)}`)), timeoutMs);
+    c.proc.on('message', onMsg);
+    c.proc.once('exit', onExit);
+  });
+}
+
+function sltStatsArgs(file: string): string[] {
+  return ['-s', '500', '-f', '-pf', 'json', '-statsout', file];
+}
+
+/** Last complete stats record of a srt-live-transmit -pf json -statsout file, flattened. */
+function readSltStats(file: string): Record<string, number> | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const objs = text.split(/\n(?=\{)/).map((s) => s.trim().replace(/,\s*$/, '')).filter(Boolean);
+  for (let i = objs.length - 1; i >= 0; i--) {
+    try {
+      const o = JSON.parse(objs[i]) as Record<string, unknown>;
+      const flat: Record<string, number> = {};
+      const walk = (v: unknown, prefix: string) => {
+        if (typeof v === 'number') flat[prefix] = v;
+        else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, prefix ? `${prefix}.${k}` : k);
+      };
+      walk(o, '');
+      // srt-live-transmit's JSON names -> srt_bstats names (with -f the values are totals).
+      const names: Record<string, string> = {
+        'send.packets': 'pktSent', 'send.packetsUnique': 'pktSentUnique', 'send.packetsLost': 'pktSndLoss',
+        'send.packetsDropped': 'pktSndDrop', 'send.packetsRetransmitted': 'pktRetrans',
+        'recv.packets': 'pktRecv', 'recv.packetsUnique': 'pktRecvUnique', 'recv.packetsLost': 'pktRcvLoss',
+        'recv.packetsDropped': 'pktRcvDrop', 'recv.packetsRetransmitted': 'pktRcvRetrans', 'recv.packetsBelated': 'pktRcvBelated',
+      };
+      for (const [k, n] of Object.entries(names)) if (k in flat) flat[`${n}Total`] = flat[k];
+      if ('link.rtt' in flat) flat.msRTT = flat['link.rtt'];
+      return flat;
+    } catch {
+      /* a record cut by the kill: try the one before */
+    }
+  }
+  return undefined;
+}
+
+/** Generator window with CPU/RSS measured on `pid`. */
+async function measured(pid: number, feed: NodeJS.WritableStream, onStart: () => void, onBeforeStop: () => void = () => {}) {
+  const rssStart = statusKb(pid, 'VmRSS');
+  const threads0 = threadCpuUs(pid);
+  const cpu0 = cpuTimeUs(pid);
+  const t0 = performance.now();
+  onStart();
+  const gen = await new PacedGenerator(feed as unknown as import('node:stream').Writable, MBPS * 1e6, PKT, 5).run(SECONDS * 1000);
+  await delay(TAIL_MS);
+  onBeforeStop();
+  const cpu1 = cpuTimeUs(pid);
+  const threads1 = threadCpuUs(pid);
+  const wallMs = performance.now() - t0;
+  const threads: Record<string, number> = {};
+  for (const [k, v] of Object.entries(threads1)) threads[k] = v - (threads0[k] ?? 0);
+  const hwm = statusKb(pid, 'VmHWM');
+  const rssEnd = statusKb(pid, 'VmRSS');
+  const cpuUs = cpu1 - cpu0;
+  return { gen, wallMs, cpuUs, hwm, rssStart, rssEnd, threads };
+}
+
+function makeRow(scenario: string, impl: Row['impl'], pid: number, m: Awaited<ReturnType<typeof measured>>, deliveredBytes: number): Row {
+  return {
+    scenario,
+    impl,
+    pid,
+    wallMs: m.wallMs,
+    cpuUs: m.cpuUs,
+    cpuPct: (m.cpuUs / (m.wallMs * 1000)) * 100,
+    usPerPkt: m.cpuUs / m.gen.packets,
+    rssPeakMB: m.hwm / 1048576,
+    rssStartMB: m.rssStart / 1048576,
+    rssEndMB: m.rssEnd / 1048576,
+    threadCpuMs: Object.fromEntries(Object.entries(m.threads).filter(([, v]) => v > 0).map(([k, v]) => [k, v / 1000])),
+    sentBytes: m.gen.bytes,
+    deliveredBytes,
+    delivered: deliveredBytes / m.gen.bytes,
+    generator: m.gen,
+    notes: [],
+  };
+}
+
+function sltCaller(name: string, port: number, statsFile?: string): Child {
+  return spawnChild(name, SLT, [
+    '-a', 'no', '-chunk', String(PKT), ...(statsFile ? sltStatsArgs(statsFile) : []),
+    'file://con', `srt://127.0.0.1:${port}?latency=${LATENCY}`,
+  ], { stdio: ['pipe', 'ignore', 'pipe'] });
+}
+
+function sltListener(name: string, port: number, statsFile?: string): Child {
+  return spawnChild(name, SLT, [
+    '-a', 'no', ...(statsFile ? sltStatsArgs(statsFile) : []),
+    `srt://:${port}?latency=${LATENCY}`, 'file://con',
+  ], { stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+async function waitExit(c: Child, ms: number): Promise<boolean> {
+  return Promise.race([c.exited.then(() => true), delay(ms).then(() => false)]);
+}
+
+// ------------------------------------------------------------------ scenarios
+
+const RECV = `live-recv ${MBPS}Mb/s`;
+const SEND = `live-send ${MBPS}Mb/s`;
+
+async function recvSrtStream(): Promise<Row> {
+  const port = await freeUdpPort();
+  const statsFile = path.join(tmpDir, 'recv-srtstream-sender.json');
+  const rx = nodeChild('srt-stream receiver', receiverJs, [port, LATENCY], 'ignore');
+  try {
+    await waitMsg(rx, 'ready', 5000);
+    const tx = sltCaller('srt-live-transmit sender', port, statsFile);
+    await Promise.all([waitForStderr(tx, SLT_CONNECTED, 5000), waitMsg(rx, 'connected', 5000)]);
+    await delay(SETTLE_MS);
+    const m = await measured(rx.pid, tx.proc.stdin!, () => rx.proc.send({ cmd: 'start' }));
+    const reportP = waitMsg<ChildReport>(rx, 'report', 5000);
+    rx.proc.send({ cmd: 'stop' });
+    const rep = await reportP;
+    rx.proc.send({ cmd: 'quit' });
+    await waitExit(rx, 2000);
+    await stopChild(tx);
+    await stopChild(rx);
+    const row = makeRow(RECV, 'srt-stream', rx.pid, m, rep.bytes);
+    row.child = rep;
+    row.stats = rep.stats;
+    row.peerStats = readSltStats(statsFile);
+    if (rep.sockError) row.notes.push(`socket error: ${rep.sockError}`);
+    if (rep.closedEarly) row.notes.push('socket closed before the end of the window');
+    const cross = rep.metrics.cpuUserUs + rep.metrics.cpuSystemUs;
+    row.notes.push(`child cpuUsage() in window ${(cross / 1000).toFixed(0)} ms vs /proc ${(m.cpuUs / 1000).toFixed(0)} ms`);
+    return row;
+  } finally {
+    await stopAll();
+  }
+}
+
+async function recvLibsrt(): Promise<Row> {
+  const port = await freeUdpPort();
+  const statsFile = path.join(tmpDir, 'recv-libsrt-sender.json');
+  const rx = sltListener('srt-live-transmit receiver', port);
+  const out = countBytes(rx.proc.stdout);
+  try {
+    await waitForSrtListener(port, 5000);
+    const tx = sltCaller('srt-live-transmit sender', port, statsFile);
+    await waitForStderr(tx, SLT_CONNECTED, 5000);
+    await delay(SETTLE_MS);
+    const m = await measured(rx.pid, tx.proc.stdin!, () => {});
+    const before = out.bytes();
+    // Sender goes: with -a no the receiver exits and flushes its (4 KiB block-buffered) stdout.
+    await stopChild(tx);
+    if (!(await waitExit(rx, 3000))) await stopChild(rx);
+    await Promise.race([out.ended, delay(1000)]);
+    const row = makeRow(RECV, 'libsrt', rx.pid, m, out.bytes());
+    row.peerStats = readSltStats(statsFile);
+    row.notes.push(`stdout bytes at window end ${before}, after exit ${out.bytes()}`);
+    return row;
+  } finally {
+    await stopAll();
+  }
+}
+
+async function sendSrtStream(): Promise<Row> {
+  const port = await freeUdpPort();
+  const statsFile = path.join(tmpDir, 'send-srtstream-receiver.json');
+  const rx = sltListener('srt-live-transmit receiver', port, statsFile);
+  const out = countBytes(rx.proc.stdout);
+  try {
+    await waitForSrtListener(port, 5000);
+    const tx = nodeChild('srt-stream sender', senderJs, [port, LATENCY, PKT], 'pipe');
+    await Promise.all([waitMsg(tx, 'connected', 5000), waitForStderr(rx, /Accepted SRT source connection|connected/i, 5000).catch(() => {})]);
+    await delay(SETTLE_MS);
+    const m = await measured(tx.pid, tx.proc.stdin!, () => tx.proc.send({ cmd: 'start' }));
+    const reportP = waitMsg<ChildReport>(tx, 'report', 5000);
+    tx.proc.send({ cmd: 'stop' });
+    const rep = await reportP;
+    tx.proc.send({ cmd: 'quit' });
+    await waitExit(tx, 2000);
+    if (!(await waitExit(rx, 3000))) await stopChild(rx);
+    await Promise.race([out.ended, delay(1000)]);
+    const row = makeRow(SEND, 'srt-stream', tx.pid, m, out.bytes());
+    row.child = rep;
+    row.stats = rep.stats;
+    row.peerStats = readSltStats(statsFile);
+    if (rep.sockError) row.notes.push(`socket error: ${rep.sockError}`);
+    if (rep.pauses) row.notes.push(`write() returned false ${rep.pauses} times (stdin paused until 'drain'; longest wait ${f(rep.maxPauseMs ?? NaN, 1)} ms)`);
+    const cross = rep.metrics.cpuUserUs + rep.metrics.cpuSystemUs;
+    row.notes.push(`child cpuUsage() in window ${(cross / 1000).toFixed(0)} ms vs /proc ${(m.cpuUs / 1000).toFixed(0)} ms`);
+    return row;
+  } finally {
+    await stopAll();
+  }
+}
+
+async function sendLibsrt(): Promise<Row> {
+  const port = await freeUdpPort();
+  const statsFile = path.join(tmpDir, 'send-libsrt-receiver.json');
+  const rx = sltListener('srt-live-transmit receiver', port, statsFile);
+  const out = countBytes(rx.proc.stdout);
+  try {
+    await waitForSrtListener(port, 5000);
+    const tx = sltCaller('srt-live-transmit sender (under test)', port);
+    await waitForStderr(tx, SLT_CONNECTED, 5000);
+    await delay(SETTLE_MS);
+    const m = await measured(tx.pid, tx.proc.stdin!, () => {});
+    await stopChild(tx);
+    if (!(await waitExit(rx, 3000))) await stopChild(rx);
+    await Promise.race([out.ended, delay(1000)]);
+    const row = makeRow(SEND, 'libsrt', tx.pid, m, out.bytes());
+    row.peerStats = readSltStats(statsFile);
+    return row;
+  } finally {
+    await stopAll();
+  }
+}
+
+// ------------------------------------------------------------------ report
+
+const f = (n: number, d = 2) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
+const pad = (s: string, n: number) => s.padEnd(n);
+const lpad = (s: string, n: number) => s.padStart(n);
+
+function pick(s: Record<string, number> | undefined, ...keys: string[]): number {
+  if (!s) return NaN;
+  for (const k of keys) {
+    if (typeof s[k] === 'number') return s[k];
+    const hit = Object.keys(s).find((x) => x === k || x.endsWith(`.${k}`));
+    if (hit) return s[hit];
+  }
+  return NaN;
+}
+
+function printTable(rows: Row[]): void {
+  const out: string[] = [];
+  out.push('');
+  out.push(`${pad('scenario', 20)}${pad('impl', 12)}${lpad('cpu%', 7)}${lpad('us/pkt', 8)}${lpad('rssMB', 8)}${lpad('delivered', 11)}`);
+  const scenarios = [...new Set(rows.map((r) => r.scenario))];
+  for (const sc of scenarios) {
+    const ours = rows.find((r) => r.scenario === sc && r.impl === 'srt-stream');
+    const lib = rows.find((r) => r.scenario === sc && r.impl === 'libsrt');
+    for (const r of [ours, lib]) {
+      if (!r) continue;
+      out.push(`${pad(r.scenario, 20)}${pad(r.impl, 12)}${lpad(f(r.cpuPct, 1), 7)}${lpad(f(r.usPerPkt, 1), 8)}${lpad(f(r.rssPeakMB, 1), 8)}${lpad(f(r.delivered, 4), 11)}`);
+    }
+    if (ours && lib) {
+      // srt-live-transmit's own app thread (stdin/stdout loop) is not libsrt: also compare with libsrt's SRT:* threads alone.
+      const libCoreMs = Object.entries(lib.threadCpuMs).filter(([k]) => k.startsWith('SRT:')).reduce((a, [, v]) => a + v, 0);
+      out.push(`ratio (srt-stream/libsrt): cpu ${f(ours.cpuUs / lib.cpuUs)}  rss ${f(ours.rssPeakMB / lib.rssPeakMB)}` +
+        `   [cpu vs libsrt SRT:* threads only: ${f(ours.cpuUs / 1000 / libCoreMs)}]`);
+    }
+  }
+  out.push('');
+  out.push('details (lost = NAK-reported at receiver, rexmit = retransmitted by sender, drop = too-late drops):');
+  for (const r of rows) {
+    const g = r.generator;
+    let rcv: Record<string, number> | undefined;
+    let snd: Record<string, number> | undefined;
+    if (r.scenario === RECV) { rcv = r.impl === 'srt-stream' ? r.stats : undefined; snd = r.peerStats; }
+    else { snd = r.impl === 'srt-stream' ? r.stats : undefined; rcv = r.peerStats; }
+    const parts = [
+      `${pad(r.scenario, 20)}${pad(r.impl, 12)}`,
+      `pkts ${g.packets}`,
+      `lost ${f(pick(rcv, 'pktRcvLossTotal', 'pktRcvLoss'), 0)}/${f(pick(snd, 'pktSndLossTotal', 'pktSndLoss'), 0)}(snd)`,
+      `rexmit ${f(pick(snd, 'pktRetransTotal', 'pktRetrans'), 0)}`,
+      `rcvDrop ${f(pick(rcv, 'pktRcvDropTotal', 'pktRcvDrop'), 0)}`,
+      `sndDrop ${f(pick(snd, 'pktSndDropTotal', 'pktSndDrop'), 0)}`,
+      `rtt ${f(pick(snd ?? rcv, 'msRTT'), 2)}ms`,
+      `rss ${f(r.rssStartMB, 1)}->${f(r.rssEndMB, 1)} MB`,
+      `gen: blocked ticks ${g.blockedTicks}, max tick gap ${f(g.maxTickGapMs, 1)} ms`,
+    ];
+    out.push('  ' + parts.join('  '));
+    const th = Object.entries(r.threadCpuMs).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${f(v, 0)}`).join(', ');
+    out.push(`      cpu ms by thread: ${th}`);
+    for (const n of r.notes) out.push(`      ${n}`);
+  }
+  const withLoop = rows.filter((r) => r.child);
+  if (withLoop.length) {
+    out.push('');
+    out.push(`event loop delay (srt-stream process; monitorEventLoopDelay samples every ${ELD_RESOLUTION_MS} ms and records the interval, shown here minus that interval) and GC in the window:`);
+    for (const r of withLoop) {
+      const e = r.child!.metrics.eld;
+      const gc = r.child!.metrics.gc;
+      const x = (v: number) => f(Math.max(0, v - ELD_RESOLUTION_MS));
+      out.push(`  ${pad(r.scenario, 20)}${pad(r.impl, 12)}loop delay p50 ${x(e.p50)} ms  p99 ${x(e.p99)} ms  max ${x(e.max)} ms` +
+        `  | gc ${gc.count}x total ${f(gc.totalMs, 1)} ms max ${f(gc.maxMs, 2)} ms  | heap ${f(r.child!.metrics.heapUsedBytes / 1048576, 1)} MB`);
+    }
+  }
+  console.log(out.join('\n'));
+}
+
+// ------------------------------------------------------------------ main
+
+async function main(): Promise<void> {
+  installExitGuards();
+  for (const js of [receiverJs, senderJs]) {
+    if (!fs.existsSync(js)) throw new Error(`${js} missing: build first (npx tsc -p .)`);
+  }
+  console.log(`srt-stream bench: ${MBPS} Mbit/s of ${PKT}-byte packets for ${SECONDS} s per run, latency ${LATENCY} ms, ` +
+    `${os.cpus().length} CPUs, node ${process.version}`);
+  const plan: [string, () => Promise<Row>][] = [];
+  if (ONLY !== 'send') plan.push([`${RECV} srt-stream`, recvSrtStream], [`${RECV} libsrt`, recvLibsrt]);
+  if (ONLY !== 'recv') plan.push([`${SEND} srt-stream`, sendSrtStream], [`${SEND} libsrt`, sendLibsrt]);
+  const rows: Row[] = [];
+  const errors: string[] = [];
+  const t0 = performance.now();
+  for (const [label, fn] of plan) {
+    process.stdout.write(`  ${label} ... `);
+    try {
+      const r = await fn();
+      rows.push(r);
+      console.log(`cpu ${f(r.cpuPct, 1)}%  delivered ${f(r.delivered, 4)}`);
+    } catch (e) {
+      errors.push(`${label}: ${(e as Error).message}`);
+      console.log(`FAILED: ${(e as Error).message.split('\n')[0]}`);
+    }
+  }
+  printTable(rows);
+  const result = {
+    date: new Date().toISOString(),
+    config: { seconds: SECONDS, mbps: MBPS, latencyMs: LATENCY, packetBytes: PKT, cpus: os.cpus().length, node: process.version },
+    durationS: (performance.now() - t0) / 1000,
+    rows,
+    errors,
+  };
+  fs.mkdirSync(path.dirname(resultsFile), { recursive: true });
+  fs.writeFileSync(resultsFile, JSON.stringify(result, null, 2));
+  console.log(`\nresults: ${path.relative(process.cwd(), resultsFile)}  (${f(result.durationS, 1)} s)`);
+  if (errors.length) {
+    console.error(errors.join('\n'));
+    process.exitCode = 1;
+  }
+}
+
+main()
+  .catch((e) => {
+    console.error(e);
+    process.exitCode = 1;
+  })
+  .finally(async () => {
+    await stopAll();
+    if (!process.env.BENCH_KEEP) fs.rmSync(tmpDir, { recursive: true, force: true });
+    else console.log(`kept ${tmpDir}`);
+  });
