@@ -270,13 +270,19 @@ export class SrtSocket extends Duplex implements MuxEndpoint {
   // ------------------------------------------------------------------ reading
 
   override _read(): void {
-    // Live data cannot be paused at the sender: payloads are pushed as they play.
+    // Resume after push() returned false; until then packets waited in the
+    // engine's bounded receive buffer (and past it are dropped, as libsrt does).
+    const engine = this.engine;
+    if (!engine || engine.closed) return;
+    const now = nowUs();
+    engine.resumeDelivery(now);
+    if (!this.destroyed) this.arm(engine.tick(now));
   }
 
-  private onDeliver(payload: Buffer): void {
+  private onDeliver(payload: Buffer): boolean {
     this.bytesRead += payload.length;
     this.touch();
-    this.push(payload);
+    return this.push(payload);
   }
 
   private onPeerClosed(): void {

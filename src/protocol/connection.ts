@@ -76,8 +76,12 @@ export interface ConnectionConfig {
 export interface ConnectionSink {
   /** Send one datagram; an array is gathered into one datagram without copying. */
   send(packet: Buffer | Buffer[]): void;
-  /** A payload reached its play time (in order). */
-  deliver(payload: Buffer): void;
+  /**
+   * A payload reached its play time (in order). Returning false pauses delivery
+   * (the application is not reading): packets then wait in the bounded receive
+   * buffer, the ACKs advertise less room, and resumeDelivery() picks up again.
+   */
+  deliver(payload: Buffer): boolean | void;
   /** The peer sent SHUTDOWN; everything received was delivered first. */
   peerClosed(): void;
   /** The connection died (peer idle timeout). */
@@ -92,6 +96,8 @@ export class SrtConnection {
   readonly counters = new Counters();
   readonly rtt = new RttEstimator();
   closed = false;
+  /** Set while the application does not take delivered payloads. */
+  private deliveryPaused = false;
 
   // ---- sender state
   private readonly sndBuf: SendBuffer;
@@ -121,6 +127,8 @@ export class SrtConnection {
   private lastFullAckSeq: number;
   private lastFullAckUs = 0;
   private lastAckAckedSeq: number;
+  /** Receive-buffer room advertised in the last full ACK. */
+  private lastAckAvail: number;
   private packetsSinceAck = 0;
   private readonly ackSentUs = new Float64Array(ACK_HISTORY);
   private readonly ackSentNo = new Int32Array(ACK_HISTORY).fill(-1);
@@ -142,6 +150,7 @@ export class SrtConnection {
     this.ackPoint = cfg.isn;
     this.lastFullAckSeq = cfg.isn;
     this.lastAckAckedSeq = cfg.isn;
+    this.lastAckAvail = cfg.rcvBufPackets;
     this.tsRef = cfg.tsbpdRefTimestamp;
     this.lastSentUs = nowUs;
     this.lastRecvUs = nowUs;
@@ -219,16 +228,19 @@ export class SrtConnection {
       return;
     }
     const seq = pkt.seq;
-    if (this.rcvBuf.offsetOf(seq) < 0) {
+    const offset = this.rcvBuf.offsetOf(seq);
+    if (offset < 0) {
       this.counters.add('pktRcvBelated'); // already delivered or dropped
+      return;
+    }
+    if (offset >= this.rcvBuf.capacity) {
+      // No room (the application is not reading): drop it as if lost, so it is
+      // NAKed and resent, or skipped by too-late drop, once there is room.
+      this.counters.add('pktRcvDrop');
       return;
     }
     const ahead = seqOffset(this.rcvNext, seq);
     if (ahead > 0) {
-      if (ahead >= this.rcvBuf.capacity) {
-        this.counters.add('pktRecvInvalid'); // implausible jump: not from this stream
-        return;
-      }
       // A gap: report it at once, then periodically.
       const last = seqDec(seq);
       if (this.lossList.isEmpty) this.nextNakAt = nowUs + this.nakIntervalUs();
@@ -245,9 +257,8 @@ export class SrtConnection {
     const ts = tsUnwrap(pkt.timestamp, this.tsRef);
     if (ts > this.tsRef) this.tsRef = ts;
     const playAt = this.cfg.tsbpdBaseUs + ts + this.cfg.rcvLatency * 1000;
-    const r = this.rcvBuf.insert(pkt, playAt);
-    if (r !== 'ok') {
-      this.counters.add(r === 'full' ? 'pktRcvDrop' : 'pktRcvBelated');
+    if (this.rcvBuf.insert(pkt, playAt) !== 'ok') {
+      this.counters.add('pktRcvBelated'); // a duplicate
       return;
     }
     this.counters.add('pktRecvUnique');
@@ -396,7 +407,12 @@ export class SrtConnection {
     const advanced = this.ackPoint !== this.lastFullAckSeq;
     const unconfirmed =
       this.ackPoint !== this.lastAckAckedSeq && nowUs - this.lastFullAckUs > this.rtt.srtt + 4 * this.rtt.rttVar;
-    if (advanced || unconfirmed) this.sendFullAck(nowUs);
+    if (advanced || unconfirmed || this.roomReopened()) this.sendFullAck(nowUs);
+  }
+
+  /** The last ACK told the sender the buffer was (nearly) full and now it has room: say so. */
+  private roomReopened(): boolean {
+    return this.lastAckAvail < this.rcvBuf.capacity / 4 && this.rcvBuf.available >= this.rcvBuf.capacity / 2;
   }
 
   private checkNakTimer(nowUs: number): void {
@@ -415,7 +431,9 @@ export class SrtConnection {
 
   private nextDeadline(nowUs: number): number {
     let t = Math.min(this.lastSentUs + KEEPALIVE_US, this.lastRecvUs + this.cfg.peerIdleTimeoutMs * 1000 + 1000);
-    if (this.ackPoint !== this.lastFullAckSeq || this.ackPoint !== this.lastAckAckedSeq) t = Math.min(t, this.nextAckAt);
+    if (this.ackPoint !== this.lastFullAckSeq || this.ackPoint !== this.lastAckAckedSeq || this.roomReopened()) {
+      t = Math.min(t, this.nextAckAt);
+    }
     if (this.cfg.nakReport && !this.lossList.isEmpty) t = Math.min(t, this.nextNakAt);
     const play = this.nextPlayTime();
     if (play < t) t = play;
@@ -431,9 +449,16 @@ export class SrtConnection {
 
   // =================================================================== TSBPD delivery
 
+  /** The application reads again: deliver what is due. */
+  resumeDelivery(nowUs: number): void {
+    if (!this.deliveryPaused) return;
+    this.deliveryPaused = false;
+    this.deliverDue(nowUs);
+  }
+
   /** Play time of the next packet to deliver (or of the packet after a droppable gap). */
   private nextPlayTime(): number {
-    if (this.rcvBuf.stored === 0) return Infinity;
+    if (this.rcvBuf.stored === 0 || this.deliveryPaused) return Infinity;
     if (this.rcvBuf.peek()) return this.rcvBuf.playAtOf(0);
     if (!this.cfg.tlpktDrop) return Infinity;
     const off = this.rcvBuf.firstStoredFrom(1, this.rcvBuf.offsetOf(this.rcvNext));
@@ -441,11 +466,11 @@ export class SrtConnection {
   }
 
   private deliverDue(nowUs: number): void {
-    while (this.rcvBuf.stored > 0 && !this.closed) {
+    while (this.rcvBuf.stored > 0 && !this.closed && !this.deliveryPaused) {
       if (this.rcvBuf.peek()) {
         if (this.rcvBuf.playAtOf(0) > nowUs) return;
         const p = this.rcvBuf.shift()!;
-        this.sink.deliver(p.payload);
+        if (this.sink.deliver(p.payload) === false) this.deliveryPaused = true;
         continue;
       }
       if (!this.cfg.tlpktDrop) return;
@@ -567,6 +592,7 @@ export class SrtConnection {
     this.lastFullAckUs = nowUs;
     this.packetsSinceAck = 0;
     this.counters.add('pktSentACK');
+    this.lastAckAvail = this.rcvBuf.available;
     const body = encodeAck({
       lastAckSeq: this.ackPoint,
       rtt: Math.round(this.rtt.srtt),

@@ -65,7 +65,9 @@ export class SimLink {
     const mk = (id: number, peer: number, to: 'a' | 'b') =>
       new SrtConnection(base(id, peer), {
         send: (p) => this.transmit(to, Array.isArray(p) ? Buffer.concat(p) : p),
-        deliver: (payload) => to === 'a' && this.delivered.push({ payload, at: this.now }),
+        deliver: (payload) => {
+          if (to === 'a') this.delivered.push({ payload, at: this.now });
+        },
         peerClosed: () => to === 'a' && (this.closedB = true),
         broken: () => undefined,
         drain: () => undefined,
