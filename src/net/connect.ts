@@ -11,7 +11,7 @@ import { RejectReason } from '../protocol/reject-reason';
 import { randomIsn, tsWrap } from '../protocol/sequence';
 import { nowUs } from './clock';
 import { rejectionError, SrtError, srtError } from './errors';
-import { ConnectOptions } from './options';
+import { ConnectOptions, handshakeConfig } from './options';
 import { SrtSocket } from './srt-socket';
 import { UdpMux } from './udp-mux';
 
@@ -65,20 +65,7 @@ async function runCaller(sock: SrtSocket, options: ConnectOptions): Promise<void
 
   const socketId = mux.allocateId();
   const startUs = nowUs();
-  const hs = new CallerHandshake(
-    {
-      socketId,
-      isn: randomIsn(),
-      mss: o.mss,
-      flightFlagSize: Math.min(o.fc, o.rcvBuf),
-      rcvLatency: o.rcvLatency,
-      peerLatency: o.peerLatency,
-      tlpktDrop: o.tlpktDrop,
-      nakReport: o.nakReport,
-      streamId: o.streamId || undefined,
-    },
-    address,
-  );
+  const hs = new CallerHandshake({ ...handshakeConfig(o, socketId, randomIsn()), streamId: o.streamId || undefined }, address);
   // A libsrt listener only accepts handshakes addressed to ID 0 (SRT-PROTOCOL.md §0.2).
   const sendHs = () =>
     mux.send(encodeControl(ControlType.HANDSHAKE, 0, tsWrap(nowUs() - startUs), 0, encodeHandshake(hs.current())), port, address);

@@ -48,6 +48,8 @@ export interface ConnectOptions extends SrtOptions {
 
 export interface ServerOptions extends SrtOptions {}
 
+import type { HandshakeConfig } from '../protocol/handshake';
+
 /** Options with every default filled in and validated. */
 export interface ResolvedOptions {
   rcvLatency: number;
@@ -123,4 +125,18 @@ export function resolveOptions(o: SrtOptions = {}): ResolvedOptions {
     r.streamId = o.streamId;
   }
   return r;
+}
+
+/** The handshake fields our options decide (libsrt: flight flag size = min(FC, receive buffer)). */
+export function handshakeConfig(o: ResolvedOptions, socketId: number, isn: number): HandshakeConfig {
+  return {
+    socketId,
+    isn,
+    mss: o.mss,
+    flightFlagSize: Math.min(o.fc, o.rcvBuf),
+    rcvLatency: o.rcvLatency,
+    peerLatency: o.peerLatency,
+    tlpktDrop: o.tlpktDrop,
+    nakReport: o.nakReport,
+  };
 }

@@ -8,7 +8,6 @@ import type dgram from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import {
   CookieJar,
-  HandshakeConfig,
   HandshakeRejection,
   inductionResponse,
   negotiateAsResponder,
@@ -21,7 +20,7 @@ import { RejectReason, rejectReasonName } from '../protocol/reject-reason';
 import { tsWrap } from '../protocol/sequence';
 import { nowUs } from './clock';
 import { srtError } from './errors';
-import { resolveOptions, ResolvedOptions, ServerOptions } from './options';
+import { handshakeConfig, resolveOptions, ResolvedOptions, ServerOptions } from './options';
 import { SrtSocket } from './srt-socket';
 import { UdpMux } from './udp-mux';
 
@@ -200,19 +199,9 @@ export class SrtServer extends EventEmitter {
     const socket = new SrtSocket(this.options);
     const o = socket.options;
     const socketId = mux.allocateId();
-    const cfg: HandshakeConfig = {
-      socketId,
-      isn: hs.isn,
-      mss: o.mss,
-      flightFlagSize: Math.min(o.fc, o.rcvBuf),
-      rcvLatency: o.rcvLatency,
-      peerLatency: o.peerLatency,
-      tlpktDrop: o.tlpktDrop,
-      nakReport: o.nakReport,
-    };
     let result;
     try {
-      result = negotiateAsResponder(hs, parseConclusionRequest(hs), cfg);
+      result = negotiateAsResponder(hs, parseConclusionRequest(hs), handshakeConfig(o, socketId, hs.isn));
     } catch (err) {
       if (err instanceof HandshakeRejection) return this.reject(hs, err.reason, rinfo);
       throw err;

@@ -37,8 +37,8 @@ export const Position = {
 
 export const KeyFlags = { NONE: 0, EVEN: 1, ODD: 2, BOTH: 3 } as const;
 
-export interface DataPacket {
-  kind: 'data';
+/** The fields of a data packet's 16-byte header (msgno word split into its bits). */
+export interface DataHeaderFields {
   seq: number;
   position: number;
   inOrder: boolean;
@@ -47,6 +47,10 @@ export interface DataPacket {
   msgNo: number;
   timestamp: number;
   destId: number;
+}
+
+export interface DataPacket extends DataHeaderFields {
+  kind: 'data';
   /** A view into the received datagram (no copy). */
   payload: Buffer;
 }
@@ -95,17 +99,6 @@ export function decodePacket(buf: Buffer): Packet | null {
     destId,
     payload: buf.subarray(HEADER_SIZE),
   };
-}
-
-export interface DataHeaderFields {
-  seq: number;
-  position: number;
-  inOrder: boolean;
-  keyFlags: number;
-  retransmitted: boolean;
-  msgNo: number;
-  timestamp: number;
-  destId: number;
 }
 
 export function msgNoWord(f: Pick<DataHeaderFields, 'position' | 'inOrder' | 'keyFlags' | 'retransmitted' | 'msgNo'>): number {

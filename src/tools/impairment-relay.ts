@@ -5,6 +5,7 @@
  * Used by the demo, the integration tests and the benchmark.
  */
 import dgram from 'node:dgram';
+import { prng } from './prng';
 
 export interface Impairment {
   /** Probability of dropping a datagram, 0..1. */
@@ -34,17 +35,6 @@ export interface RelayOptions {
   /** Only impair SRT data packets (control packets pass clean). Default false. */
   dataOnly?: boolean;
   seed?: number;
-}
-
-/** Deterministic PRNG (mulberry32) so impaired runs can be repeated. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 class Direction {

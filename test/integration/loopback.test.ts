@@ -40,8 +40,17 @@ describe('SrtSocket / SrtServer on loopback (srt-stream both ends)', function ()
     server = undefined;
   });
 
+  /** A default server and one connected caller; resolves once the server has accepted it. */
+  async function pair(): Promise<{ c: SrtSocket; accepted: SrtSocket; port: number }> {
+    const acceptedP = new Promise<SrtSocket>((resolve) => (server = createServer(resolve)));
+    const port = await listen(server!);
+    const c = connect({ host: '127.0.0.1', port });
+    await once(c, 'connect');
+    return { c, accepted: await acceptedP, port };
+  }
+
   it('connects, exposes addresses and the stream ID, negotiates latency as max of both sides', async () => {
-    let accepted: SrtSocket | undefined;
+    let accepted!: SrtSocket;
     server = createServer({ latency: 80 }, (s) => (accepted = s));
     const port = await listen(server);
     const c = connect({ host: '127.0.0.1', port, streamId: '#!::r=live/cam1,m=publish', latency: 250 });
@@ -49,14 +58,14 @@ describe('SrtSocket / SrtServer on loopback (srt-stream both ends)', function ()
     await once(c, 'connect');
     await new Promise((r) => setTimeout(r, 20));
     expect(accepted).to.exist;
-    sockets.push(accepted!);
-    expect(accepted!.streamId).to.equal('#!::r=live/cam1,m=publish');
+    sockets.push(accepted);
+    expect(accepted.streamId).to.equal('#!::r=live/cam1,m=publish');
     expect(c.streamId).to.equal('#!::r=live/cam1,m=publish');
-    expect(accepted!.remotePort).to.equal(c.localPort);
+    expect(accepted.remotePort).to.equal(c.localPort);
     expect(c.remotePort).to.equal(port);
     expect(c.remoteAddress).to.equal('127.0.0.1');
     expect(c.getStats().msRcvTsbPdDelay).to.equal(250);
-    expect(accepted!.getStats().msRcvTsbPdDelay).to.equal(250);
+    expect(accepted.getStats().msRcvTsbPdDelay).to.equal(250);
   });
 
   it('carries 4 MB byte-exact in each direction on one connection at the same time', async () => {
@@ -100,14 +109,9 @@ describe('SrtSocket / SrtServer on loopback (srt-stream both ends)', function ()
   });
 
   it("end() flushes, sends SHUTDOWN, and the peer sees 'end' then both 'close'", async () => {
-    let accepted: SrtSocket | undefined;
-    server = createServer((s) => (accepted = s));
-    const port = await listen(server);
-    const c = connect({ host: '127.0.0.1', port });
-    await once(c, 'connect');
-    await new Promise((r) => setTimeout(r, 20));
-    const got = collect(accepted!);
-    const closed = Promise.all([once(c, 'close'), once(accepted!, 'close')]);
+    const { c, accepted, port } = await pair();
+    const got = collect(accepted);
+    const closed = Promise.all([once(c, 'close'), once(accepted, 'close')]);
     c.end(Buffer.from('last words'));
     expect((await got).toString()).to.equal('last words');
     await closed;
@@ -141,19 +145,14 @@ describe('SrtSocket / SrtServer on loopback (srt-stream both ends)', function ()
   });
 
   it('server.close() stops accepting, keeps open connections, and closes after them', async () => {
-    let accepted: SrtSocket | undefined;
-    server = createServer((s) => (accepted = s));
-    const port = await listen(server);
-    const c = connect({ host: '127.0.0.1', port });
-    await once(c, 'connect');
-    await new Promise((r) => setTimeout(r, 20));
+    const { c, accepted, port } = await pair();
     let closed = false;
-    server.close(() => (closed = true));
+    server!.close(() => (closed = true));
     const late = connect({ host: '127.0.0.1', port, connectTimeout: 500 });
     const [err] = await once(late, 'error');
     expect(err.code).to.equal('ETIMEDOUT');
     expect(closed).to.equal(false);
-    accepted!.destroy();
+    accepted.destroy();
     c.destroy();
     await new Promise((r) => setTimeout(r, 50));
     expect(closed).to.equal(true);
@@ -170,30 +169,20 @@ describe('SrtSocket / SrtServer on loopback (srt-stream both ends)', function ()
   });
 
   it('peer SHUTDOWN ends the readable side; destroy() on one side closes the other', async () => {
-    let accepted: SrtSocket | undefined;
-    server = createServer((s) => (accepted = s));
-    const port = await listen(server);
-    const c = connect({ host: '127.0.0.1', port });
-    await once(c, 'connect');
-    await new Promise((r) => setTimeout(r, 20));
+    const { c, accepted, port } = await pair();
     const ended = collect(c);
     const closed = once(c, 'close');
-    accepted!.destroy();
+    accepted.destroy();
     await ended;
     await closed;
   });
 
   it('destroy() on the caller delivers SHUTDOWN before its UDP socket closes', async () => {
-    let accepted: SrtSocket | undefined;
-    server = createServer((s) => (accepted = s));
-    const port = await listen(server);
-    const c = connect({ host: '127.0.0.1', port });
-    await once(c, 'connect');
-    await new Promise((r) => setTimeout(r, 20));
-    const closed = once(accepted!, 'close');
+    const { c, accepted, port } = await pair();
+    const closed = once(accepted, 'close');
     const t0 = Date.now();
     c.destroy();
-    accepted!.resume();
+    accepted.resume();
     await closed;
     expect(Date.now() - t0).to.be.below(500); // not the 5 s peer idle timeout
   });
@@ -212,7 +201,7 @@ describe('SrtSocket / SrtServer on loopback (srt-stream both ends)', function ()
   });
 
   it('a reader that stops reading holds memory to the receive buffer and the peer is flow-controlled', async () => {
-    let accepted: SrtSocket | undefined;
+    let accepted!: SrtSocket;
     server = createServer({ rcvBuf: 1000 }, (s) => {
       accepted = s;
       sockets.push(s);
@@ -226,14 +215,14 @@ describe('SrtSocket / SrtServer on loopback (srt-stream both ends)', function ()
     const writing = pacedWrite(c, data, 40);
     await new Promise((r) => setTimeout(r, 1500));
     // Paused: the stream buffer stays near its high-water mark, the rest waits in the engine.
-    expect(accepted!.readableLength).to.be.at.most(accepted!.readableHighWaterMark + 1316);
-    const rs = accepted!.getStats();
+    expect(accepted.readableLength).to.be.at.most(accepted.readableHighWaterMark + 1316);
+    const rs = accepted.getStats();
     expect(rs.pktRcvBuf).to.be.at.most(1000);
     expect(c.getStats().pktFlowWindow).to.be.below(100); // ACKs advertise the full buffer
     const chunks: Buffer[] = [];
-    accepted!.on('data', (d: Buffer) => chunks.push(d));
-    const ended = once(accepted!, 'end');
-    accepted!.resume();
+    accepted.on('data', (d: Buffer) => chunks.push(d));
+    const ended = once(accepted, 'end');
+    accepted.resume();
     await new Promise((r) => setTimeout(r, 100));
     expect(c.getStats().pktFlowWindow).to.be.above(500); // room again: an ACK reopens the window
     await writing;

@@ -5,6 +5,8 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { decodeHandshake, Handshake } from '../../src/protocol/handshake-packet';
+import { ControlPacket, ControlType, decodePacket } from '../../src/protocol/packet';
 
 export interface CapturedDatagram {
   /** Microseconds since the first datagram of the capture. */
@@ -89,4 +91,24 @@ export function loadControlDissection(name: string): string | null {
     if (fs.existsSync(p)) return fs.readFileSync(p, 'utf8');
   }
   return null;
+}
+
+/** A handshake datagram of a capture, decoded. */
+export interface Hs {
+  d: CapturedDatagram;
+  p: ControlPacket;
+  hs: Handshake;
+}
+
+/** Every handshake of a capture, in order; throws if one does not decode. */
+export function handshakes(name: string): Hs[] {
+  const out: Hs[] = [];
+  for (const d of loadCapture(name)) {
+    const p = decodePacket(d.bytes);
+    if (!p || p.kind !== 'control' || p.type !== ControlType.HANDSHAKE) continue;
+    const hs = decodeHandshake(p.body);
+    if (!hs) throw new Error(`${name}#${d.index}: handshake does not decode`);
+    out.push({ d, p, hs });
+  }
+  return out;
 }

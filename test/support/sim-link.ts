@@ -4,6 +4,7 @@
  */
 import { ConnectionConfig, SrtConnection } from '../../src/protocol/connection';
 import { decodePacket } from '../../src/protocol/packet';
+import { prng } from '../../src/tools/prng';
 
 export interface SimOptions {
   latencyMs?: number;
@@ -15,17 +16,7 @@ export interface SimOptions {
   maxBw?: number;
 }
 
-/** Small deterministic PRNG (mulberry32). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { prng };
 
 interface InFlight { at: number; to: 'a' | 'b'; buf: Buffer }
 

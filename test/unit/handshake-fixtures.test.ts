@@ -21,25 +21,7 @@ import {
   findExtension,
 } from '../../src/protocol/handshake-packet';
 import { REJECT_BASE, RejectReason, rejectReasonName } from '../../src/protocol/reject-reason';
-import { CAPTURES, CapturedDatagram, loadCapture } from '../support/fixtures';
-
-interface Hs {
-  d: CapturedDatagram;
-  p: ControlPacket;
-  hs: Handshake;
-}
-
-function handshakes(name: string): Hs[] {
-  const out: Hs[] = [];
-  for (const d of loadCapture(name)) {
-    const p = decodePacket(d.bytes);
-    if (!p || p.kind !== 'control' || p.type !== ControlType.HANDSHAKE) continue;
-    const hs = decodeHandshake(p.body);
-    if (!hs) throw new Error(`${name}#${d.index}: handshake does not decode`);
-    out.push({ d, p, hs });
-  }
-  return out;
-}
+import { CAPTURES, CapturedDatagram, Hs, handshakes, loadCapture } from '../support/fixtures';
 
 function extTypes(hs: Handshake): number[] {
   return hs.extensions.map((e) => e.type);

@@ -45,27 +45,9 @@ import {
   rejectionResponse,
 } from '../../src/protocol/handshake';
 import { REJECT_BASE, RejectReason } from '../../src/protocol/reject-reason';
-import { CapturedDatagram, loadCapture } from '../support/fixtures';
+import { CapturedDatagram, Hs, handshakes, loadCapture } from '../support/fixtures';
 
 // ------------------------------------------------------------------ helpers
-
-interface Hs {
-  d: CapturedDatagram;
-  p: ControlPacket;
-  hs: Handshake;
-}
-
-function handshakes(name: string): Hs[] {
-  const out: Hs[] = [];
-  for (const d of loadCapture(name)) {
-    const p = decodePacket(d.bytes);
-    if (!p || p.kind !== 'control' || p.type !== ControlType.HANDSHAKE) continue;
-    const hs = decodeHandshake(p.body);
-    if (!hs) throw new Error(`${name}#${d.index}: handshake does not decode`);
-    out.push({ d, p, hs });
-  }
-  return out;
-}
 
 /** One caller-listener attempt of a capture: induction, induction reply, CONCLUSION, CONCLUSION reply. */
 function attempt(name: string, n = 0): { ind: Hs; indReply: Hs; concl: Hs; reply: Hs } {

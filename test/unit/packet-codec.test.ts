@@ -43,18 +43,7 @@ import {
   findExtension,
 } from '../../src/protocol/handshake-packet';
 import { loadCapture } from '../support/fixtures';
-
-/** Deterministic PRNG (mulberry32) so a fuzz failure can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../../src/tools/prng';
 
 function ctl(buf: Buffer): ControlPacket {
   const p = decodePacket(buf);
