@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { finished, pipeline, type Readable, type Writable } from 'node:stream';
 import { parseCliArgs, USAGE, type CliOptions } from './args';
 import { resolveEndpoint, type EndpointSpec } from './endpoint-spec';
-import { openInput, openOutput, type Opened, type OpenContext } from './endpoints';
+import { openInput, openOutput, UdpSource, type Opened, type OpenContext } from './endpoints';
 import { StatsPrinter } from './stats-printer';
 import { UsageError } from './usage-error';
 import { Valve } from './valve';
@@ -149,6 +149,9 @@ async function run(opts: CliOptions, inSpec: EndpointSpec, outSpec: EndpointSpec
   });
   cleanup();
   ctx.log(`${valve.bytes} bytes copied`);
+  if (inp.stream instanceof UdpSource && inp.stream.dropped > 0 && !opts.quiet) {
+    say(`warning: ${inp.stream.dropped} UDP datagrams dropped (the output was too slow)`);
+  }
   if (!err) return 0;
   if (interrupted) return 0;
   if (err.code === 'EPIPE' && outSpec.kind === 'stdio') return 0; // `srt-pipe ... - | head`: reader left

@@ -325,6 +325,27 @@ describe('srt-pipe CLI', function () {
       expect(tx.stderrText()).to.match(/closed by the peer/);
     });
 
+    it('IPv6: srt://[::1]:port listener <- caller', async function () {
+      const dir = tempDir();
+      const data = randomBytes(1316 * 100, 'v6');
+      fs.writeFileSync(path.join(dir, 'in.ts'), data);
+      const port = await freeUdpPort();
+      const rx = srtPipe(['-v', `srt://[::1]:${port}?mode=listener`, 'out.ts'], { cwd: dir, name: 'srt-pipe-rx' });
+      await rx.waitForStderr(/listening on srt:\/\/\[::1\]:\d+/, 10000);
+      const tx = srtPipe(['in.ts', `srt://[::1]:${port}`], { cwd: dir, name: 'srt-pipe-tx' });
+      expect(await exitCode(tx, 20000), tx.diag()).to.equal(0);
+      expect(await exitCode(rx, 20000), rx.diag()).to.equal(0);
+      expect(fs.readFileSync(path.join(dir, 'out.ts')).equals(data)).to.equal(true);
+    });
+
+    it('SIGTERM while an SRT listener waits for its caller -> exit 0 at once', async function () {
+      const port = await freeUdpPort();
+      const p = srtPipe(['-v', `srt://:${port}`, '-']);
+      await p.waitForStderr(/listening on srt:/, 10000);
+      p.proc.kill('SIGTERM');
+      expect(await exitCode(p, 2000), p.diag()).to.equal(0);
+    });
+
     it('caller with nobody listening -> exit 1 with the error code', async function () {
       const port = await freeUdpPort();
       const p = srtPipe(['-', `srt://127.0.0.1:${port}?conntimeo=500`]);
