@@ -56,6 +56,8 @@ async function runCaller(sock: SrtSocket, options: ConnectOptions): Promise<void
   const mux = new UdpMux(family === 6 ? 'udp6' : 'udp4');
   try {
     await mux.bind(options.localPort ?? 0, options.localAddress);
+    // A caller has one peer: a connected UDP socket skips the address lookup on every send.
+    await mux.connect(port, address);
   } catch (err) {
     mux.close();
     sock.failConnect(err as SrtError);

@@ -22,20 +22,32 @@ export interface MuxCounters {
   unknownDestination: number;
   /** A handler threw; the datagram was dropped. */
   handlerErrors: number;
+  /** ICMP errors (port unreachable) reported on a connected socket, ignored as libsrt does. */
+  icmpErrors: number;
 }
 
 export class UdpMux extends EventEmitter {
   readonly socket: dgram.Socket;
   private readonly endpoints = new Map<number, MuxEndpoint>();
   requestHandler?: (msg: Buffer, rinfo: dgram.RemoteInfo) => void;
-  readonly counters: MuxCounters = { received: 0, malformed: 0, unknownDestination: 0, handlerErrors: 0 };
+  readonly counters: MuxCounters = { received: 0, malformed: 0, unknownDestination: 0, handlerErrors: 0, icmpErrors: 0 };
   private closed = false;
+  /** Set once connect()ed: sends skip per-packet addressing and the kernel filters other sources. */
+  private connected = false;
 
   constructor(type: 'udp4' | 'udp6', ipv6Only = false) {
     super();
     this.socket = dgram.createSocket({ type, ipv6Only, recvBufferSize: 4 << 20, sendBufferSize: 4 << 20 });
     this.socket.on('message', (msg, rinfo) => this.route(msg, rinfo));
-    this.socket.on('error', (err) => this.emit('error', err));
+    this.socket.on('error', (err: Error & { code?: string }) => {
+      // A connected UDP socket sees ICMP "port unreachable" as ECONNREFUSED. libsrt never
+      // does: an absent peer is a connect timeout or an idle timeout, not a refusal.
+      if (this.connected && (err.code === 'ECONNREFUSED' || err.code === 'EHOSTUNREACH' || err.code === 'ENETUNREACH')) {
+        this.counters.icmpErrors++;
+        return;
+      }
+      this.emit('error', err);
+    });
   }
 
   bind(port: number, address: string | undefined): Promise<void> {
@@ -51,6 +63,17 @@ export class UdpMux extends EventEmitter {
         } catch {
           /* best effort */
         }
+        resolve();
+      });
+    });
+  }
+
+  /** Fixes the one peer of a caller's socket (dgram.connect). */
+  connect(port: number, address: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.socket.connect(port, address, (err?: Error) => {
+        if (err) return reject(err);
+        this.connected = true;
         resolve();
       });
     });
@@ -105,7 +128,8 @@ export class UdpMux extends EventEmitter {
   send(packet: Buffer | Buffer[], port: number, address: string): void {
     if (this.closed) return;
     // No callback: a failed send is a lost packet, which ARQ already handles.
-    this.socket.send(packet, port, address);
+    if (this.connected) this.socket.send(packet);
+    else this.socket.send(packet, port, address);
   }
 
   close(): void {

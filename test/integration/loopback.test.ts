@@ -132,6 +132,18 @@ describe('SrtSocket / SrtServer on loopback (srt-stream both ends)', function ()
     u.close();
   });
 
+  it('a closed port is a connect timeout (ETIMEDOUT), not an ICMP refusal, as with libsrt', async () => {
+    const u = dgram.createSocket('udp4');
+    await new Promise<void>((r) => u.bind(0, '127.0.0.1', () => r()));
+    const port = u.address().port;
+    u.close(); // nothing listens there any more: the kernel answers with ICMP port unreachable
+    const c = connect({ host: '127.0.0.1', port, connectTimeout: 600 });
+    const errors: Array<Error & { code?: string }> = [];
+    c.on('error', (e) => errors.push(e));
+    await new Promise((r) => c.on('close', r));
+    expect(errors.map((e) => e.code)).to.deep.equal(['ETIMEDOUT']);
+  });
+
   it('resends the handshake every 250 ms until the listener answers', async () => {
     const u = dgram.createSocket('udp4');
     const seen: number[] = [];
