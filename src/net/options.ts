@@ -23,8 +23,14 @@ export interface SrtOptions {
   connectTimeout?: number;
   /** Peer idle timeout in ms (SRTO_PEERIDLETIMEO). Default 5000. */
   peerIdleTimeout?: number;
-  /** Maximum send bandwidth in bytes/s; -1 = 1 Gbit/s as libsrt (SRTO_MAXBW). Default -1. */
+  /** Maximum send bandwidth in bytes/s; -1 = 1 Gbit/s as libsrt, 0 = from inputBw (SRTO_MAXBW). Default -1. */
   maxBw?: number;
+  /** Input rate in bytes/s used when maxBw is 0; 0 = measure it (SRTO_INPUTBW). Default 0. */
+  inputBw?: number;
+  /** Floor of the measured input rate, bytes/s (SRTO_MININPUTBW). Default 0. */
+  minInputBw?: number;
+  /** Overhead over the input rate for retransmissions, percent (SRTO_OHEADBW, 5..100). Default 25. */
+  overheadBw?: number;
   /** Too-late packet drop (SRTO_TLPKTDROP). Default true. */
   tlpktDrop?: boolean;
   /** Periodic NAK reports (SRTO_NAKREPORT). Default true. */
@@ -62,6 +68,9 @@ export interface ResolvedOptions {
   connectTimeout: number;
   peerIdleTimeout: number;
   maxBw: number;
+  inputBw: number;
+  minInputBw: number;
+  overheadBw: number;
   tlpktDrop: boolean;
   nakReport: boolean;
   streamId: string;
@@ -79,6 +88,9 @@ export const DEFAULTS: ResolvedOptions = {
   connectTimeout: 3000,
   peerIdleTimeout: 5000,
   maxBw: -1,
+  inputBw: 0,
+  minInputBw: 0,
+  overheadBw: 25,
   tlpktDrop: true,
   nakReport: true,
   streamId: '',
@@ -112,6 +124,9 @@ export function resolveOptions(o: SrtOptions = {}): ResolvedOptions {
     if (o.maxBw !== -1 && o.maxBw !== 0) checkInt('maxBw', o.maxBw, 1, Number.MAX_SAFE_INTEGER);
     r.maxBw = o.maxBw;
   }
+  if (o.inputBw !== undefined) r.inputBw = checkInt('inputBw', o.inputBw, 0, Number.MAX_SAFE_INTEGER);
+  if (o.minInputBw !== undefined) r.minInputBw = checkInt('minInputBw', o.minInputBw, 0, Number.MAX_SAFE_INTEGER);
+  if (o.overheadBw !== undefined) r.overheadBw = checkInt('overheadBw', o.overheadBw, 5, 100);
   if (o.tlpktDrop !== undefined) r.tlpktDrop = !!o.tlpktDrop;
   if (o.nakReport !== undefined) r.nakReport = !!o.nakReport;
   if (o.linger !== undefined) r.linger = checkInt('linger', o.linger, 0, 0x7fffffff);

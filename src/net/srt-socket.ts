@@ -117,6 +117,9 @@ export class SrtSocket extends Duplex implements MuxEndpoint {
       tsbpdRefTimestamp: p.hsTimestamp,
       peerIdleTimeoutMs: o.peerIdleTimeout,
       maxBw: o.maxBw,
+      inputBw: o.inputBw,
+      minInputBw: o.minInputBw,
+      overheadBw: o.overheadBw,
       tlpktDrop: o.tlpktDrop,
       nakReport: o.nakReport,
     };

@@ -28,11 +28,14 @@ import {
   Position,
   writeDataHeader,
 } from './packet';
+import { LiveCC } from './live-cc';
 import { TokenBucket } from './pacer';
+import { ArrivalRateEstimator } from './rate-estimator';
 import { ReceiveBuffer } from './receive-buffer';
 import { RttEstimator } from './rtt';
 import { SendBuffer, SendEntry } from './send-buffer';
-import { msgNoInc, seqCmp, seqDec, seqInc, seqOffset, tsUnwrap, tsWrap } from './sequence';
+import { msgNoInc, seqCmp, seqDec, seqInc, seqOffset, tsWrap } from './sequence';
+import { TsbpdClock } from './tsbpd';
 import { Counters } from './stats';
 
 export const ACK_INTERVAL_US = 10_000;
@@ -43,8 +46,6 @@ export const MIN_NAK_INTERVAL_US = 20_000;
 export const PACKET_OVERHEAD = 44;
 /** MSS 1500 - 28 (IP/UDP) - 16 (SRT header). */
 export const MAX_PAYLOAD = 1456;
-/** BW_INFINITE: 1 Gbit/s in bytes/s, libsrt's pacing for maxBw = -1. */
-export const BW_INFINITE = 125_000_000;
 
 export interface ConnectionConfig {
   socketId: number;
@@ -67,8 +68,14 @@ export interface ConnectionConfig {
   /** Timestamp of the handshake packet that set the base (unwrap reference). */
   tsbpdRefTimestamp: number;
   peerIdleTimeoutMs: number;
-  /** Bytes/s; -1 means BW_INFINITE. */
+  /** Bytes/s; -1 means BW_INFINITE, 0 means inputBw or the measured input rate (LiveCC). */
   maxBw: number;
+  /** Bytes/s (SRTO_INPUTBW); 0 = measure. */
+  inputBw?: number;
+  /** Bytes/s floor of the measured input rate (SRTO_MININPUTBW). */
+  minInputBw?: number;
+  /** Percent added to the input rate (SRTO_OHEADBW), default 25. */
+  overheadBw?: number;
   tlpktDrop: boolean;
   nakReport: boolean;
 }
@@ -95,6 +102,8 @@ const ACK_HISTORY = 1024;
 export class SrtConnection {
   readonly counters = new Counters();
   readonly rtt = new RttEstimator();
+  /** Play-time clock for the peer's data (base, wrap, drift). */
+  readonly tsbpd: TsbpdClock;
   closed = false;
   /** Set while the application does not take delivered payloads. */
   private deliveryPaused = false;
@@ -103,6 +112,12 @@ export class SrtConnection {
   private readonly sndBuf: SendBuffer;
   private readonly rexmit = new LossList();
   private readonly pacer: TokenBucket;
+  private readonly cc: LiveCC;
+  /** The last new packet sent opened a probe pair: send the next one unpaced. */
+  private probePending = false;
+  private sendWindowStartUs: number;
+  private sendWindowBytes = 0;
+  private sendRate = 0;
   private nextMsgNo = 1;
   private flowWindow: number;
   private lastSentUs: number;
@@ -119,7 +134,6 @@ export class SrtConnection {
   private rcvNext: number;
   /** First sequence number not received contiguously (the ACK point). */
   private ackPoint: number;
-  private tsRef: number;
   private lastRecvUs: number;
   private nextAckAt: number;
   private nextNakAt = Infinity;
@@ -133,29 +147,29 @@ export class SrtConnection {
   private readonly ackSentUs = new Float64Array(ACK_HISTORY);
   private readonly ackSentNo = new Int32Array(ACK_HISTORY).fill(-1);
   private readonly ackSentSeq = new Int32Array(ACK_HISTORY);
-  // receive-rate estimate for the ACK fields
-  private rateWindowUs: number;
-  private rateWindowPkts = 0;
-  private rateWindowBytes = 0;
-  private pktRecvRate = 0;
-  private byteRecvRate = 0;
+  private readonly arrivals = new ArrivalRateEstimator();
 
   constructor(readonly cfg: ConnectionConfig, private readonly sink: ConnectionSink, nowUs: number) {
     this.sndBuf = new SendBuffer(cfg.sndBufPackets, cfg.isn);
     this.rcvBuf = new ReceiveBuffer(cfg.rcvBufPackets, cfg.isn);
     this.flowWindow = cfg.flowWindow;
-    const rate = cfg.maxBw > 0 ? cfg.maxBw : BW_INFINITE;
-    this.pacer = new TokenBucket(rate, 4 * (cfg.payloadSize + PACKET_OVERHEAD), nowUs);
+    this.cc = new LiveCC({
+      maxBw: cfg.maxBw,
+      inputBw: cfg.inputBw ?? 0,
+      minInputBw: cfg.minInputBw ?? 0,
+      overheadBw: cfg.overheadBw ?? 25,
+    });
+    this.pacer = new TokenBucket(this.cc.rate(), 4 * (cfg.payloadSize + PACKET_OVERHEAD), nowUs);
+    this.sendWindowStartUs = nowUs;
     this.rcvNext = cfg.isn;
     this.ackPoint = cfg.isn;
     this.lastFullAckSeq = cfg.isn;
     this.lastAckAckedSeq = cfg.isn;
     this.lastAckAvail = cfg.rcvBufPackets;
-    this.tsRef = cfg.tsbpdRefTimestamp;
+    this.tsbpd = new TsbpdClock(cfg.tsbpdBaseUs + cfg.tsbpdRefTimestamp, cfg.tsbpdRefTimestamp, cfg.rcvLatency * 1000);
     this.lastSentUs = nowUs;
     this.lastRecvUs = nowUs;
     this.nextAckAt = nowUs + ACK_INTERVAL_US;
-    this.rateWindowUs = nowUs;
   }
 
   /** Our 32-bit timestamp for a packet sent now. */
@@ -197,6 +211,8 @@ export class SrtConnection {
       rexmits: 0,
     });
     if (position === Position.SOLO || position === Position.LAST) this.nextMsgNo = msgNoInc(this.nextMsgNo);
+    this.cc.onInput(payload.length + PACKET_OVERHEAD, nowUs);
+    this.pacer.rate = this.cc.rate();
     this.sendPending(nowUs);
     const ok = this.writable;
     if (!ok) this.needDrain = true;
@@ -221,8 +237,6 @@ export class SrtConnection {
     const len = pkt.payload.length;
     this.counters.add('pktRecv');
     this.counters.add('byteRecv', len);
-    this.rateWindowPkts++;
-    this.rateWindowBytes += len;
     if (len > MAX_PAYLOAD || len === 0) {
       this.counters.add('pktRecvInvalid');
       return;
@@ -240,6 +254,7 @@ export class SrtConnection {
       return;
     }
     const ahead = seqOffset(this.rcvNext, seq);
+    if (ahead >= 0 && !pkt.retransmitted) this.arrivals.onPacket(seq, len, nowUs);
     if (ahead > 0) {
       // A gap: report it at once, then periodically.
       const last = seqDec(seq);
@@ -254,10 +269,7 @@ export class SrtConnection {
       this.lossList.remove(seq);
       if (pkt.retransmitted) this.counters.add('pktRcvRetrans');
     }
-    const ts = tsUnwrap(pkt.timestamp, this.tsRef);
-    if (ts > this.tsRef) this.tsRef = ts;
-    const playAt = this.cfg.tsbpdBaseUs + ts + this.cfg.rcvLatency * 1000;
-    if (this.rcvBuf.insert(pkt, playAt) !== 'ok') {
+    if (this.rcvBuf.insert(pkt, this.tsbpd.unwrap(pkt.timestamp)) !== 'ok') {
       this.counters.add('pktRcvBelated'); // a duplicate
       return;
     }
@@ -282,7 +294,8 @@ export class SrtConnection {
   private onControl(pkt: ControlPacket, nowUs: number): void {
     switch (pkt.type) {
       case ControlType.KEEPALIVE:
-        return;
+        // Its timestamp is on the sender's clock: a drift sample (libsrt processKeepalive).
+        return this.tsbpd.addDriftSample(pkt.timestamp, nowUs, this.rtt.srtt);
       case ControlType.ACK:
         return this.onAck(pkt, nowUs);
       case ControlType.ACKACK:
@@ -325,8 +338,10 @@ export class SrtConnection {
     const i = pkt.typeInfo & (ACK_HISTORY - 1);
     if (this.ackSentNo[i] !== (pkt.typeInfo | 0)) return;
     this.ackSentNo[i] = -1;
-    this.rtt.addSample(nowUs - this.ackSentUs[i]);
+    const rttSample = nowUs - this.ackSentUs[i];
+    this.rtt.addSample(rttSample);
     this.rttFromAckAck = true;
+    this.tsbpd.addDriftSample(pkt.timestamp, nowUs, rttSample);
     const seq = this.ackSentSeq[i];
     if (seqCmp(seq, this.lastAckAckedSeq) > 0) this.lastAckAckedSeq = seq;
   }
@@ -394,8 +409,18 @@ export class SrtConnection {
     return this.nextDeadline(nowUs);
   }
 
+  /**
+   * libsrt's EXP timer breaks the connection after more than 16 expirations AND
+   * more than peerIdleTimeout without hearing from the peer; an expiration lasts
+   * SRTT + 4·RTTVar + 10 ms, at least 300 ms (checkExpTimer).
+   */
+  private idleLimitUs(): number {
+    const exp = Math.max(300_000, this.rtt.srtt + 4 * this.rtt.rttVar + 10_000);
+    return Math.max(this.cfg.peerIdleTimeoutMs * 1000, 16 * exp);
+  }
+
   private checkPeerIdle(nowUs: number): boolean {
-    if (nowUs - this.lastRecvUs <= this.cfg.peerIdleTimeoutMs * 1000) return false;
+    if (nowUs - this.lastRecvUs <= this.idleLimitUs()) return false;
     this.closed = true;
     this.sink.broken(`peer idle for more than ${this.cfg.peerIdleTimeoutMs} ms`);
     return true;
@@ -430,7 +455,7 @@ export class SrtConnection {
   }
 
   private nextDeadline(nowUs: number): number {
-    let t = Math.min(this.lastSentUs + KEEPALIVE_US, this.lastRecvUs + this.cfg.peerIdleTimeoutMs * 1000 + 1000);
+    let t = Math.min(this.lastSentUs + KEEPALIVE_US, this.lastRecvUs + this.idleLimitUs() + 1000);
     if (this.ackPoint !== this.lastFullAckSeq || this.ackPoint !== this.lastAckAckedSeq || this.roomReopened()) {
       t = Math.min(t, this.nextAckAt);
     }
@@ -449,6 +474,10 @@ export class SrtConnection {
 
   // =================================================================== TSBPD delivery
 
+  private playAtOf(offset: number): number {
+    return this.tsbpd.playTime(this.rcvBuf.timestampOf(offset));
+  }
+
   /** The application reads again: deliver what is due. */
   resumeDelivery(nowUs: number): void {
     if (!this.deliveryPaused) return;
@@ -459,16 +488,16 @@ export class SrtConnection {
   /** Play time of the next packet to deliver (or of the packet after a droppable gap). */
   private nextPlayTime(): number {
     if (this.rcvBuf.stored === 0 || this.deliveryPaused) return Infinity;
-    if (this.rcvBuf.peek()) return this.rcvBuf.playAtOf(0);
+    if (this.rcvBuf.peek()) return this.playAtOf(0);
     if (!this.cfg.tlpktDrop) return Infinity;
     const off = this.rcvBuf.firstStoredFrom(1, this.rcvBuf.offsetOf(this.rcvNext));
-    return off < 0 ? Infinity : this.rcvBuf.playAtOf(off);
+    return off < 0 ? Infinity : this.playAtOf(off);
   }
 
   private deliverDue(nowUs: number): void {
     while (this.rcvBuf.stored > 0 && !this.closed && !this.deliveryPaused) {
       if (this.rcvBuf.peek()) {
-        if (this.rcvBuf.playAtOf(0) > nowUs) return;
+        if (this.playAtOf(0) > nowUs) return;
         const p = this.rcvBuf.shift()!;
         if (this.sink.deliver(p.payload) === false) this.deliveryPaused = true;
         continue;
@@ -476,7 +505,7 @@ export class SrtConnection {
       if (!this.cfg.tlpktDrop) return;
       // Too-late drop: the head is missing but a later packet is due; skip the gap.
       const off = this.rcvBuf.firstStoredFrom(1, this.rcvBuf.offsetOf(this.rcvNext));
-      if (off < 0 || this.rcvBuf.playAtOf(off) > nowUs) return;
+      if (off < 0 || this.playAtOf(off) > nowUs) return;
       const lastMissing = seqInc(this.rcvBuf.head, off - 1);
       this.lossList.removeUpTo(lastMissing);
       for (let i = 0; i < off; i++) this.rcvBuf.shift();
@@ -535,7 +564,9 @@ export class SrtConnection {
     }
     while (this.sndBuf.unsent > 0 && this.sndBuf.inFlight < this.flowWindow) {
       const e = this.sndBuf.get(this.sndBuf.nextToSend)!;
-      if (!this.pacer.tryTake(e.payload.length + PACKET_OVERHEAD)) break;
+      // The second packet of a probe pair goes out right behind the first (libsrt packData).
+      if (!this.probePending && !this.pacer.tryTake(e.payload.length + PACKET_OVERHEAD)) break;
+      this.probePending = (e.seq & 0xf) === 0;
       this.sndBuf.takeUnsent();
       this.counters.add('pktSentUnique');
       this.counters.add('byteSentUnique', e.payload.length);
@@ -560,6 +591,12 @@ export class SrtConnection {
     this.lastSentUs = nowUs;
     this.counters.add('pktSent');
     this.counters.add('byteSent', e.payload.length);
+    this.sendWindowBytes += e.payload.length + PACKET_OVERHEAD;
+    if (nowUs - this.sendWindowStartUs >= 1_000_000) {
+      this.sendRate = (this.sendWindowBytes * 1e6) / (nowUs - this.sendWindowStartUs);
+      this.sendWindowBytes = 0;
+      this.sendWindowStartUs = nowUs;
+    }
     this.sink.send([header, e.payload]);
   }
 
@@ -581,7 +618,6 @@ export class SrtConnection {
   }
 
   private sendFullAck(nowUs: number): void {
-    this.updateRecvRates(nowUs);
     const ackNo = this.ackNo;
     this.ackNo = (this.ackNo + 1) & 0x7fffffff;
     const i = ackNo & (ACK_HISTORY - 1);
@@ -598,21 +634,11 @@ export class SrtConnection {
       rtt: Math.round(this.rtt.srtt),
       rttVar: Math.round(this.rtt.rttVar),
       availBuf: Math.max(2, this.rcvBuf.available),
-      pktRecvRate: this.pktRecvRate,
-      linkCapacity: this.pktRecvRate,
-      recvRate: this.byteRecvRate,
+      pktRecvRate: this.arrivals.packetRate(),
+      linkCapacity: this.arrivals.linkCapacity(),
+      recvRate: this.arrivals.byteRate(),
     });
     this.sendControl(ControlType.ACK, ackNo, body, nowUs);
-  }
-
-  private updateRecvRates(nowUs: number): void {
-    const dt = nowUs - this.rateWindowUs;
-    if (dt < 100_000) return;
-    this.pktRecvRate = Math.round((this.rateWindowPkts * 1e6) / dt);
-    this.byteRecvRate = Math.round((this.rateWindowBytes * 1e6) / dt);
-    this.rateWindowPkts = 0;
-    this.rateWindowBytes = 0;
-    this.rateWindowUs = nowUs;
   }
 
   // =================================================================== closing and stats
@@ -639,7 +665,7 @@ export class SrtConnection {
     s.msSndBuf = oldest ? Math.round((nowUs - oldest.submittedUs) / 1000) : 0;
     s.pktRcvBuf = this.rcvBuf.stored;
     s.byteRcvBuf = this.rcvBuf.storedBytes;
-    s.msRcvBuf = this.rcvBuf.stored > 0 && this.rcvBuf.peek() ? Math.max(0, Math.round((this.rcvBuf.playAtOf(0) - nowUs) / 1000)) : 0;
+    s.msRcvBuf = this.rcvBuf.stored > 0 && this.rcvBuf.peek() ? Math.max(0, Math.round((this.playAtOf(0) - nowUs) / 1000)) : 0;
     s.byteAvailRcvBuf = this.rcvBuf.available * pkt;
     s.byteAvailSndBuf = (this.sndBuf.capacity - this.sndBuf.length) * pkt;
     s.msRcvTsbPdDelay = this.cfg.rcvLatency;
@@ -647,8 +673,11 @@ export class SrtConnection {
     s.mbpsMaxBW = (this.pacer.rate * 8) / 1e6;
     s.byteMSS = this.cfg.payloadSize + PACKET_OVERHEAD - 16 + 28;
     s.mbpsBandwidth = (this.peerLinkCapacity * pkt * 8) / 1e6;
-    s.mbpsRecvRate = (this.byteRecvRate * 8) / 1e6;
-    s.mbpsSendRate = (this.peerRecvRate * 8) / 1e6;
+    s.mbpsRecvRate = (this.arrivals.byteRate() * 8) / 1e6;
+    s.mbpsSendRate = (this.sendRate * 8) / 1e6;
+    s.usPktSndPeriod = ((this.cfg.payloadSize + PACKET_OVERHEAD) * 1e6) / this.pacer.rate;
+    s.pktRcvDriftCorrections = this.tsbpd.baseCorrections;
+    s.usRcvDrift = this.tsbpd.driftUs;
     s.pktRcvLossRanges = this.lossList.size;
     return s;
   }

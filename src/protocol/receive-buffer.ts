@@ -7,8 +7,8 @@ import { seqInc, seqOffset } from './sequence';
  */
 export class ReceiveBuffer {
   private slots: (DataPacket | undefined)[];
-  /** Local play time (µs) of each stored packet, parallel to slots. */
-  private playAt: Float64Array;
+  /** Unwrapped timestamp of each stored packet, parallel to slots. */
+  private timestamps: Float64Array;
   private headIdx = 0;
   /** Next sequence number to deliver. */
   head: number;
@@ -18,7 +18,7 @@ export class ReceiveBuffer {
 
   constructor(readonly capacity: number, isn: number) {
     this.slots = new Array(capacity);
-    this.playAt = new Float64Array(capacity);
+    this.timestamps = new Float64Array(capacity);
     this.head = isn;
   }
 
@@ -28,14 +28,14 @@ export class ReceiveBuffer {
   }
 
   /** Stores a packet. Returns 'ok', 'dup' (already held), 'late' (before head) or 'full' (beyond capacity). */
-  insert(pkt: DataPacket, playAtUs: number): 'ok' | 'dup' | 'late' | 'full' {
+  insert(pkt: DataPacket, unwrappedTs: number): 'ok' | 'dup' | 'late' | 'full' {
     const off = this.offsetOf(pkt.seq);
     if (off < 0) return 'late';
     if (off >= this.capacity) return 'full';
     const i = (this.headIdx + off) % this.capacity;
     if (this.slots[i]) return 'dup';
     this.slots[i] = pkt;
-    this.playAt[i] = playAtUs;
+    this.timestamps[i] = unwrappedTs;
     this.stored++;
     this.storedBytes += pkt.payload.length;
     return 'ok';
@@ -45,8 +45,8 @@ export class ReceiveBuffer {
     return this.slots[(this.headIdx + offset) % this.capacity];
   }
 
-  playAtOf(offset: number): number {
-    return this.playAt[(this.headIdx + offset) % this.capacity];
+  timestampOf(offset: number): number {
+    return this.timestamps[(this.headIdx + offset) % this.capacity];
   }
 
   peek(): DataPacket | undefined {

@@ -73,8 +73,8 @@ describe('SrtConnection (simulated link, virtual clock)', () => {
     // Jump both clocks to just before 2^32 µs of connection time.
     const skip = 2 ** 32 - 2_000_000;
     (sim.a.cfg as { startUs: number }).startUs -= skip;
-    (sim.b.cfg as { tsbpdBaseUs: number }).tsbpdBaseUs -= skip;
-    (sim.b as unknown as { tsRef: number }).tsRef = skip;
+    sim.b.tsbpd.baseUs -= skip;
+    (sim.b.tsbpd as unknown as { tsRef: number }).tsRef = skip;
     for (let i = 0; i < 4000; i++) {
       sim.run(sim.now + 1000);
       sim.a.write(payload(i), sim.now);
