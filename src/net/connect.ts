@@ -11,7 +11,7 @@ import { RejectReason } from '../protocol/reject-reason';
 import { randomIsn, tsWrap } from '../protocol/sequence';
 import { nowUs } from './clock';
 import { rejectionError, SrtError, srtError } from './errors';
-import { ConnectOptions, handshakeConfig } from './options';
+import { ConnectOptions, cryptoFor, handshakeConfig } from './options';
 import { SrtSocket } from './srt-socket';
 import { UdpMux } from './udp-mux';
 
@@ -67,7 +67,8 @@ async function runCaller(sock: SrtSocket, options: ConnectOptions): Promise<void
 
   const socketId = mux.allocateId();
   const startUs = nowUs();
-  const hs = new CallerHandshake({ ...handshakeConfig(o, socketId, randomIsn()), streamId: o.streamId || undefined }, address);
+  const crypto = cryptoFor(o);
+  const hs = new CallerHandshake({ ...handshakeConfig(o, socketId, randomIsn(), crypto), streamId: o.streamId || undefined }, address);
   // A libsrt listener only accepts handshakes addressed to ID 0 (SRT-PROTOCOL.md §0.2).
   const sendHs = () =>
     mux.send(encodeControl(ControlType.HANDSHAKE, 0, tsWrap(nowUs() - startUs), 0, encodeHandshake(hs.current())), port, address);
@@ -123,7 +124,11 @@ async function runCaller(sock: SrtSocket, options: ConnectOptions): Promise<void
       if (!reply) return;
       const r = hs.handle(reply);
       if (r.kind === 'send') sendHs();
-      else if (r.kind === 'rejected') fail(rejectionError(r.reason, r.message, address, port));
+      else if (r.kind === 'rejected') {
+        // The listener accepted but we refuse (encryption mismatch): tell its socket.
+        if (r.peerSocketId) mux.send(encodeControl(ControlType.SHUTDOWN, 0, tsWrap(nowUs() - startUs), r.peerSocketId), port, address);
+        fail(rejectionError(r.reason, r.message, address, port));
+      }
       else if (r.kind === 'connected') {
         finish();
         mux.unregister(socketId);
@@ -137,6 +142,7 @@ async function runCaller(sock: SrtSocket, options: ConnectOptions): Promise<void
           startUs,
           hsArrivalUs: nowUs(),
           hsTimestamp: pkt.timestamp,
+          crypto,
         });
         sock.connected();
       }

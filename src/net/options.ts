@@ -37,6 +37,18 @@ export interface SrtOptions {
   nakReport?: boolean;
   /** Stream ID sent by a caller (SRTO_STREAMID), at most 512 bytes. */
   streamId?: string;
+  /** Enables AES encryption (SRTO_PASSPHRASE), 10 to 80 bytes. Never logged or inspected. */
+  passphrase?: string;
+  /** AES key length in bytes: 16, 24, 32, or 0 = the listener's choice, else 16 (SRTO_PBKEYLEN). Default 0. */
+  pbKeyLen?: number;
+  /** Refuse a peer whose encryption settings do not match (SRTO_ENFORCEDENCRYPTION). Default true. */
+  enforcedEncryption?: boolean;
+  /** Packets sent with one key before switching to a new one (SRTO_KMREFRESHRATE). Default 2^24. */
+  kmRefreshRate?: number;
+  /** Packets before and after a key switch during which both keys are valid (SRTO_KMPREANNOUNCE). Default 2^12. */
+  kmPreAnnounce?: number;
+  /** 'aes-ctr' (default, what stock libsrt speaks) or 'aes-gcm' (libsrt ≥ 1.5.4 built with AEAD) (SRTO_CRYPTOMODE). */
+  cryptoMode?: 'aes-ctr' | 'aes-gcm';
   /** Linger on end(): how long end() may wait for the peer to acknowledge everything, ms. Default 3000 (live). */
   linger?: number;
   /** Stream highWaterMark overrides. */
@@ -54,6 +66,7 @@ export interface ConnectOptions extends SrtOptions {
 
 export interface ServerOptions extends SrtOptions {}
 
+import { checkPassphrase, CryptoControl, KM_DEFAULTS } from '../protocol/crypto-control';
 import type { HandshakeConfig } from '../protocol/handshake';
 
 /** Options with every default filled in and validated. */
@@ -75,6 +88,13 @@ export interface ResolvedOptions {
   nakReport: boolean;
   streamId: string;
   linger: number;
+  /** Non-enumerable: never shows in util.inspect, JSON or logs. */
+  readonly passphrase?: string;
+  pbKeyLen: number;
+  enforcedEncryption: boolean;
+  kmRefreshRate: number;
+  kmPreAnnounce: number;
+  cryptoMode: 'aes-ctr' | 'aes-gcm';
 }
 
 export const DEFAULTS: ResolvedOptions = {
@@ -95,6 +115,11 @@ export const DEFAULTS: ResolvedOptions = {
   nakReport: true,
   streamId: '',
   linger: 3000,
+  pbKeyLen: 0,
+  enforcedEncryption: true,
+  kmRefreshRate: KM_DEFAULTS.kmRefreshRate,
+  kmPreAnnounce: KM_DEFAULTS.kmPreAnnounce,
+  cryptoMode: 'aes-ctr',
 };
 
 function checkInt(name: string, v: number, min: number, max: number): number {
@@ -130,6 +155,31 @@ export function resolveOptions(o: SrtOptions = {}): ResolvedOptions {
   if (o.tlpktDrop !== undefined) r.tlpktDrop = !!o.tlpktDrop;
   if (o.nakReport !== undefined) r.nakReport = !!o.nakReport;
   if (o.linger !== undefined) r.linger = checkInt('linger', o.linger, 0, 0x7fffffff);
+  if (o.passphrase !== undefined && o.passphrase !== '') {
+    if (typeof o.passphrase !== 'string') throw new TypeError('options.passphrase must be a string');
+    checkPassphrase(o.passphrase);
+    Object.defineProperty(r, 'passphrase', { value: o.passphrase, enumerable: false });
+  }
+  if (o.pbKeyLen !== undefined) {
+    if (![0, 16, 24, 32].includes(o.pbKeyLen)) {
+      const err = new RangeError(`options.pbKeyLen must be 0, 16, 24 or 32, got ${o.pbKeyLen}`) as RangeError & { code: string };
+      err.code = 'ERR_OUT_OF_RANGE';
+      throw err;
+    }
+    r.pbKeyLen = o.pbKeyLen;
+  }
+  if (o.enforcedEncryption !== undefined) r.enforcedEncryption = !!o.enforcedEncryption;
+  if (o.kmRefreshRate !== undefined) r.kmRefreshRate = checkInt('kmRefreshRate', o.kmRefreshRate, 1, 0x7fffffff);
+  if (o.kmPreAnnounce !== undefined) r.kmPreAnnounce = checkInt('kmPreAnnounce', o.kmPreAnnounce, 1, 0x7fffffff);
+  if (o.kmPreAnnounce !== undefined && o.kmRefreshRate !== undefined && o.kmPreAnnounce > (o.kmRefreshRate - 1) / 2) {
+    const err = new RangeError('options.kmPreAnnounce must be at most (kmRefreshRate - 1) / 2') as RangeError & { code: string };
+    err.code = 'ERR_OUT_OF_RANGE';
+    throw err;
+  }
+  if (o.cryptoMode !== undefined) {
+    if (o.cryptoMode !== 'aes-ctr' && o.cryptoMode !== 'aes-gcm') throw new TypeError("options.cryptoMode must be 'aes-ctr' or 'aes-gcm'");
+    r.cryptoMode = o.cryptoMode;
+  }
   if (o.streamId !== undefined) {
     if (typeof o.streamId !== 'string') throw new TypeError('options.streamId must be a string');
     if (Buffer.byteLength(o.streamId) > 512) {
@@ -142,9 +192,22 @@ export function resolveOptions(o: SrtOptions = {}): ResolvedOptions {
   return r;
 }
 
+/** A connection's encryption state from its options (always present: it also carries enforcement). */
+export function cryptoFor(o: ResolvedOptions): CryptoControl {
+  return new CryptoControl({
+    passphrase: o.passphrase,
+    pbKeyLen: o.pbKeyLen,
+    enforcedEncryption: o.enforcedEncryption,
+    kmRefreshRate: o.kmRefreshRate,
+    kmPreAnnounce: o.kmPreAnnounce,
+    gcm: o.cryptoMode === 'aes-gcm',
+  });
+}
+
 /** The handshake fields our options decide (libsrt: flight flag size = min(FC, receive buffer)). */
-export function handshakeConfig(o: ResolvedOptions, socketId: number, isn: number): HandshakeConfig {
+export function handshakeConfig(o: ResolvedOptions, socketId: number, isn: number, crypto?: CryptoControl): HandshakeConfig {
   return {
+    crypto,
     socketId,
     isn,
     mss: o.mss,

@@ -20,7 +20,7 @@ import { RejectReason, rejectReasonName } from '../protocol/reject-reason';
 import { tsWrap } from '../protocol/sequence';
 import { nowUs } from './clock';
 import { srtError } from './errors';
-import { handshakeConfig, resolveOptions, ResolvedOptions, ServerOptions } from './options';
+import { cryptoFor, handshakeConfig, resolveOptions, ResolvedOptions, ServerOptions } from './options';
 import { SrtSocket } from './srt-socket';
 import { UdpMux } from './udp-mux';
 
@@ -41,7 +41,8 @@ interface Accepted {
 type ConnectionListener = (socket: SrtSocket) => void;
 
 export class SrtServer extends EventEmitter {
-  readonly options: ServerOptions;
+  /** Kept private: it may hold a passphrase. */
+  readonly #options: ServerOptions;
   private readonly resolved: ResolvedOptions;
   private mux?: UdpMux;
   private readonly cookies = new CookieJar();
@@ -55,7 +56,7 @@ export class SrtServer extends EventEmitter {
 
   constructor(options: ServerOptions = {}, listener?: ConnectionListener) {
     super();
-    this.options = options;
+    this.#options = options;
     this.resolved = resolveOptions(options);
     if (listener) this.on('connection', listener);
   }
@@ -156,7 +157,8 @@ export class SrtServer extends EventEmitter {
     if (hs.reqType === HandshakeType.INDUCTION) {
       if (this.closing) return; // not accepting: let the caller time out, as a closed port would
       const cookie = this.cookies.bake(rinfo.address, rinfo.port, Date.now());
-      this.sendHs(inductionResponse(hs, cookie), hs.socketId, rinfo);
+      const keyLen = this.resolved.passphrase ? this.resolved.pbKeyLen : 0;
+      this.sendHs(inductionResponse(hs, cookie, keyLen), hs.socketId, rinfo);
       return;
     }
     if (hs.reqType !== HandshakeType.CONCLUSION) {
@@ -196,12 +198,13 @@ export class SrtServer extends EventEmitter {
   private accept(hs: Handshake, hsTimestamp: number, key: string, rinfo: dgram.RemoteInfo): void {
     const arrivalUs = nowUs();
     const mux = this.mux!;
-    const socket = new SrtSocket(this.options);
+    const socket = new SrtSocket(this.#options);
     const o = socket.options;
     const socketId = mux.allocateId();
+    const crypto = cryptoFor(o);
     let result;
     try {
-      result = negotiateAsResponder(hs, parseConclusionRequest(hs), handshakeConfig(o, socketId, hs.isn));
+      result = negotiateAsResponder(hs, parseConclusionRequest(hs), handshakeConfig(o, socketId, hs.isn, crypto));
     } catch (err) {
       if (err instanceof HandshakeRejection) return this.reject(hs, err.reason, rinfo);
       throw err;
@@ -227,6 +230,7 @@ export class SrtServer extends EventEmitter {
       startUs,
       hsArrivalUs: arrivalUs,
       hsTimestamp,
+      crypto,
       // A repeated CONCLUSION can also come addressed to the new ID.
       onHandshake: (msg2) => {
         const p2 = decodePacket(msg2);

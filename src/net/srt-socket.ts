@@ -7,7 +7,9 @@
 import type dgram from 'node:dgram';
 import { Duplex } from 'readable-stream';
 import { ConnectionConfig, SrtConnection } from '../protocol/connection';
+import type { CryptoControl } from '../protocol/crypto-control';
 import type { Negotiated } from '../protocol/handshake';
+import { KmState } from '../protocol/km-message';
 import { ControlType, decodePacket } from '../protocol/packet';
 import { nowUs } from './clock';
 import { SrtError, srtError } from './errors';
@@ -30,7 +32,11 @@ export interface AttachParams {
   hsTimestamp: number;
   /** Called with every handshake datagram addressed to this socket after connection. */
   onHandshake?: (msg: Buffer, rinfo: dgram.RemoteInfo) => void;
+  /** Encryption state agreed in the handshake. */
+  crypto?: CryptoControl;
 }
+
+const KM_STATE_NAMES = Object.fromEntries(Object.entries(KmState).map(([k, v]) => [v, `SRT_KM_S_${k}`]));
 
 type WriteCallback = (err?: Error | null) => void;
 
@@ -88,6 +94,18 @@ export class SrtSocket extends Duplex implements MuxEndpoint {
     return this.engine && !this.engine.closed ? 'open' : 'closed';
   }
 
+  /** True when data is encrypted in both directions (like tls.TLSSocket.encrypted). */
+  get encrypted(): boolean {
+    const c = this.params?.crypto;
+    return !!c && c.sendsEncrypted && c.receivesEncrypted;
+  }
+
+  /** libsrt's SRTO_SNDKMSTATE / SRTO_RCVKMSTATE, e.g. 'SRT_KM_S_SECURED'. */
+  get kmState(): { send: string; receive: string } {
+    const c = this.params?.crypto;
+    return { send: KM_STATE_NAMES[c?.sndKmState ?? 0], receive: KM_STATE_NAMES[c?.rcvKmState ?? 0] };
+  }
+
   address(): { address: string; family: string; port: number } | Record<string, never> {
     return this.params ? this.params.mux.socket.address() : {};
   }
@@ -106,7 +124,8 @@ export class SrtSocket extends Duplex implements MuxEndpoint {
       socketId: p.socketId,
       peerSocketId: n.peerSocketId,
       isn: n.isn,
-      payloadSize: Math.min(o.payloadSize, n.mss - 44),
+      // AES-GCM's 16-byte tag comes out of the payload.
+      payloadSize: Math.min(o.payloadSize, n.mss - 44 - (p.crypto?.overhead ?? 0)),
       rcvLatency: n.rcvLatency,
       sndLatency: n.sndLatency,
       flowWindow: Math.min(n.peerFlightFlagSize, o.fc),
@@ -122,6 +141,7 @@ export class SrtSocket extends Duplex implements MuxEndpoint {
       overheadBw: o.overheadBw,
       tlpktDrop: o.tlpktDrop,
       nakReport: o.nakReport,
+      crypto: p.crypto,
     };
     const now = nowUs();
     this.engine = new SrtConnection(cfg, {

@@ -11,11 +11,13 @@
  *   dropTooLate     sender drop of packets older than max(peer latency, 1 s) + 20 ms
  *   sendPending     paced (re)transmission through a token bucket
  */
+import type { CryptoControl } from './crypto-control';
 import { LossList } from './loss-list';
 import {
   ControlPacket,
   ControlType,
   DataPacket,
+  ExtType,
   decodeAck,
   decodeDropReq,
   decodeLossList,
@@ -78,6 +80,8 @@ export interface ConnectionConfig {
   overheadBw?: number;
   tlpktDrop: boolean;
   nakReport: boolean;
+  /** Keys and KM refresh; data is sent encrypted once it holds a sending key. */
+  crypto?: CryptoControl;
 }
 
 export interface ConnectionSink {
@@ -269,6 +273,7 @@ export class SrtConnection {
       this.lossList.remove(seq);
       if (pkt.retransmitted) this.counters.add('pktRcvRetrans');
     }
+    if (!this.decryptInPlace(pkt)) return;
     if (this.rcvBuf.insert(pkt, this.tsbpd.unwrap(pkt.timestamp)) !== 'ok') {
       this.counters.add('pktRcvBelated'); // a duplicate
       return;
@@ -281,6 +286,31 @@ export class SrtConnection {
       this.sendControl(ControlType.ACK, 0, encodeAck({ lastAckSeq: this.ackPoint }), nowUs);
     }
     this.deliverDue(nowUs);
+  }
+
+  /**
+   * Replaces an encrypted payload by its plaintext. A packet that cannot be
+   * decrypted (no key for its KK, bad GCM tag, or clear while we are secured)
+   * is counted in pktRcvUndecrypt and dropped: the application never gets
+   * ciphertext (libsrt ≥ 1.5.5). Its sequence number stays "received", so it is
+   * not NAKed again; too-late drop skips it at its play time.
+   */
+  private decryptInPlace(pkt: DataPacket): boolean {
+    const crypto = this.cfg.crypto;
+    if (pkt.keyFlags === 0) {
+      if (!crypto?.receivesEncrypted) return true;
+    } else if (crypto) {
+      const p = pkt.payload;
+      const header = Buffer.from(p.buffer, p.byteOffset - HEADER_SIZE, HEADER_SIZE);
+      const plain = crypto.decrypt(pkt.seq, pkt.keyFlags, p, header);
+      if (plain) {
+        pkt.payload = plain;
+        return true;
+      }
+    }
+    this.counters.add('pktRcvUndecrypt');
+    this.counters.add('byteRcvUndecrypt', pkt.payload.length);
+    return false;
   }
 
   private advanceAckPoint(): void {
@@ -306,6 +336,8 @@ export class SrtConnection {
         return this.onShutdown();
       case ControlType.DROPREQ:
         return this.onDropReq(pkt, nowUs);
+      case ControlType.EXT:
+        return this.onExt(pkt, nowUs);
       default:
         // HANDSHAKE repeats are answered by the adapter; EXT (KM refresh) and
         // the rest carry nothing this engine needs yet.
@@ -384,6 +416,17 @@ export class SrtConnection {
     this.deliverDue(nowUs);
   }
 
+  /** Key refresh: install the peer's new keys and echo; or note the echo of ours. */
+  private onExt(pkt: ControlPacket, nowUs: number): void {
+    const crypto = this.cfg.crypto;
+    if (!crypto) return;
+    if (pkt.subtype === ExtType.KMREQ) {
+      this.sendControl(ControlType.EXT, 0, crypto.processExtKmReq(pkt.body), nowUs, ExtType.KMRSP);
+    } else if (pkt.subtype === ExtType.KMRSP) {
+      crypto.processExtKmRsp(pkt.body);
+    }
+  }
+
   private onShutdown(): void {
     // Deliver whatever arrived, in order, before reporting the close.
     while (this.rcvBuf.stored > 0) {
@@ -405,8 +448,15 @@ export class SrtConnection {
     this.sendPending(nowUs);
     this.checkAckTimer(nowUs);
     this.checkNakTimer(nowUs);
+    this.checkKmRefresh(nowUs);
     this.checkKeepalive(nowUs);
     return this.nextDeadline(nowUs);
+  }
+
+  /** Sends (and resends every 1.5·SRTT until echoed) a pre-announced key. */
+  private checkKmRefresh(nowUs: number): void {
+    const km = this.cfg.crypto?.kmToSend(nowUs, this.rtt.srtt);
+    if (km) this.sendControl(ControlType.EXT, 0, km, nowUs, ExtType.KMREQ);
   }
 
   /**
@@ -462,6 +512,8 @@ export class SrtConnection {
     if (this.cfg.nakReport && !this.lossList.isEmpty) t = Math.min(t, this.nextNakAt);
     const play = this.nextPlayTime();
     if (play < t) t = play;
+    const km = this.cfg.crypto?.nextKmAt(this.rtt.srtt) ?? Infinity;
+    if (km < t) t = Math.max(km, nowUs);
     if (this.sndBuf.length > 0) {
       const oldest = this.sndBuf.oldest()!;
       if (this.cfg.tlpktDrop) t = Math.min(t, oldest.submittedUs + this.sndDropThresholdUs());
@@ -577,11 +629,12 @@ export class SrtConnection {
 
   private transmit(e: SendEntry, retransmitted: boolean, nowUs: number): void {
     const header = Buffer.allocUnsafe(HEADER_SIZE);
+    const crypto = this.cfg.crypto?.sendsEncrypted ? this.cfg.crypto : undefined;
     writeDataHeader(header, 0, {
       seq: e.seq,
       position: e.position,
       inOrder: false,
-      keyFlags: 0,
+      keyFlags: crypto ? crypto.txKeyFlags : 0,
       retransmitted,
       msgNo: e.msgNo,
       timestamp: e.timestamp,
@@ -597,7 +650,8 @@ export class SrtConnection {
       this.sendWindowBytes = 0;
       this.sendWindowStartUs = nowUs;
     }
-    this.sink.send([header, e.payload]);
+    // Encrypted per transmission, as libsrt: the key may have switched since the first one.
+    this.sink.send([header, crypto ? crypto.encrypt(e.seq, e.payload, header) : e.payload]);
   }
 
   private maybeDrain(): void {
@@ -607,9 +661,9 @@ export class SrtConnection {
     }
   }
 
-  private sendControl(type: number, typeInfo: number, body: Buffer | undefined, nowUs: number): void {
+  private sendControl(type: number, typeInfo: number, body: Buffer | undefined, nowUs: number, subtype = 0): void {
     this.lastSentUs = nowUs;
-    this.sink.send(encodeControl(type, typeInfo, this.timestamp(nowUs), this.cfg.peerSocketId, body));
+    this.sink.send(encodeControl(type, typeInfo, this.timestamp(nowUs), this.cfg.peerSocketId, body, subtype));
   }
 
   private sendNak(ranges: readonly [number, number][], nowUs: number): void {

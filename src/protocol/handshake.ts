@@ -20,6 +20,7 @@ import {
   SrtFlag,
   UDT_DGRAM,
 } from './handshake-packet';
+import type { CryptoControl } from './crypto-control';
 import { REJECT_BASE, REJECT_REASON_COUNT, RejectReason } from './reject-reason';
 
 /** The SRT version we announce in HSREQ/HSRSP (1.5.5, the reference we follow). */
@@ -58,6 +59,8 @@ export interface HandshakeConfig {
   nakReport: boolean;
   /** Caller only. */
   streamId?: string;
+  /** Encryption state and settings (passphrase, key length, enforcement); none means no passphrase, enforced. */
+  crypto?: CryptoControl;
 }
 
 /** What both sides agreed on; everything a connection needs to start. */
@@ -103,12 +106,14 @@ function baseHs(cfg: HandshakeConfig, peerAddress: string): Handshake {
 export type CallerResult =
   | { kind: 'send'; hs: Handshake }
   | { kind: 'connected'; hs: Handshake; negotiated: Negotiated }
-  | { kind: 'rejected'; reason: number; message: string }
+  | { kind: 'rejected'; reason: number; message: string; /** The listener already accepted: tell its socket with SHUTDOWN. */ peerSocketId?: number }
   | { kind: 'ignored'; why: string };
 
 export class CallerHandshake {
   state: 'induction' | 'conclusion' | 'done' = 'induction';
   private request: Handshake;
+  /** The KM our CONCLUSION carries: the KMRSP must echo it. */
+  private sentKm?: Buffer;
 
   constructor(private readonly cfg: HandshakeConfig, private readonly peerAddress: string) {
     if (cfg.streamId !== undefined && Buffer.byteLength(cfg.streamId) > MAX_STREAM_ID) {
@@ -137,6 +142,9 @@ export class CallerHandshake {
       if (hs.extField !== HS_V5_MAGIC) {
         return { kind: 'rejected', reason: RejectReason.ROGUE, message: 'induction reply lacks the HSv5 magic' };
       }
+      // The listener advertises its key length; a caller without one adopts it.
+      const crypto = this.cfg.crypto;
+      if (crypto && crypto.keyLen === 0 && hs.encryption >= 2 && hs.encryption <= 4) crypto.keyLen = hs.encryption * 8;
       this.state = 'conclusion';
       this.request = this.buildConclusion(hs.cookie);
       return { kind: 'send', hs: this.request };
@@ -149,6 +157,13 @@ export class CallerHandshake {
     const rsp = findExtension(hs, HsExt.HSRSP);
     const body = rsp && decodeSrtHs(rsp.body);
     if (!body) return { kind: 'rejected', reason: RejectReason.ROGUE, message: 'conclusion reply has no HSRSP' };
+    const kmrsp = hs.extField & HsExtFlag.KMREQ ? findExtension(hs, HsExt.KMRSP)?.body : undefined;
+    if (this.cfg.crypto) {
+      const d = this.cfg.crypto.acceptKmRsp(kmrsp, this.sentKm);
+      if (!d.ok) return { kind: 'rejected', reason: d.reason, message: d.message, peerSocketId: hs.socketId };
+    } else if (kmrsp) {
+      return { kind: 'rejected', reason: RejectReason.UNSECURE, message: 'the peer requires a passphrase', peerSocketId: hs.socketId };
+    }
     this.state = 'done';
     return {
       kind: 'connected',
@@ -186,7 +201,14 @@ export class CallerHandshake {
       ext.push({ type: HsExt.SID, body: encodeHsString(cfg.streamId) });
       flags |= HsExtFlag.CONFIG;
     }
-    return { ...baseHs(cfg, this.peerAddress), extField: flags, cookie, extensions: ext };
+    // The Type field advertises a configured (or adopted) key length only, as libsrt.
+    const encryption = cfg.crypto?.hasPassphrase ? cfg.crypto.keyLen / 8 : 0;
+    this.sentKm = cfg.crypto?.createKmReq();
+    if (this.sentKm) {
+      ext.push({ type: HsExt.KMREQ, body: this.sentKm });
+      flags |= HsExtFlag.KMREQ;
+    }
+    return { ...baseHs(cfg, this.peerAddress), encryption, extField: flags, cookie, extensions: ext };
   }
 }
 
@@ -206,12 +228,15 @@ export class CookieJar {
   }
 }
 
-/** The listener's reply to an induction request: HSv5 magic, a cookie, the caller's own ID echoed. */
-export function inductionResponse(req: Handshake, cookie: number): Handshake {
+/**
+ * The listener's reply to an induction request: HSv5 magic, a cookie, the caller's own ID
+ * echoed, and the listener's configured key length (bytes / 8) if it has one.
+ */
+export function inductionResponse(req: Handshake, cookie: number, keyLen = 0): Handshake {
   return {
     ...req,
     version: 5,
-    encryption: 0,
+    encryption: keyLen / 8,
     extField: HS_V5_MAGIC,
     cookie,
     extensions: [],
@@ -227,7 +252,10 @@ export interface ConclusionRequest {
   sndLatency: number;
   streamId: string;
   congestion?: string;
+  /** The KMREQ ext flag is set (libsrt's test for "the peer wants encryption"). */
   hasKm: boolean;
+  /** The first KMREQ block, if any. */
+  kmreq?: Buffer;
 }
 
 /**
@@ -258,6 +286,7 @@ export function parseConclusionRequest(req: Handshake): ConclusionRequest {
   }
   // libsrt looks at the KMREQ flag alone to decide that the peer wants encryption.
   const hasKm = (req.extField & HsExtFlag.KMREQ) !== 0;
+  const kmreq = hasKm ? findExtension(req, HsExt.KMREQ)?.body : undefined;
   return {
     hsreqFlags: hsreq.flags,
     hsreqVersion: hsreq.srtVersion,
@@ -266,6 +295,7 @@ export function parseConclusionRequest(req: Handshake): ConclusionRequest {
     streamId,
     congestion,
     hasKm,
+    kmreq,
   };
 }
 
@@ -282,8 +312,14 @@ export function negotiateAsResponder(
   if (parsed.hsreqFlags & SrtFlag.STREAM) {
     throw new HandshakeRejection(RejectReason.MESSAGEAPI, 'stream API (file mode) is not supported in live mode');
   }
-  if (parsed.hasKm) {
-    // We have no passphrase: libsrt with enforced encryption refuses such a caller.
+  let kmrsp: Buffer | undefined;
+  const kmreq = parsed.hasKm ? parsed.kmreq ?? Buffer.alloc(0) : undefined;
+  if (cfg.crypto) {
+    const d = cfg.crypto.processHsKmReq(kmreq);
+    if (!d.ok) throw new HandshakeRejection(d.reason, d.message);
+    kmrsp = d.kmrsp;
+  } else if (kmreq) {
+    // No passphrase and enforced encryption (the default): libsrt refuses such a caller.
     throw new HandshakeRejection(RejectReason.UNSECURE, 'peer requires encryption');
   }
   if (parsed.congestion !== undefined && parsed.congestion !== 'live') {
@@ -304,8 +340,8 @@ export function negotiateAsResponder(
   const mss = Math.min(cfg.mss, req.mss);
   const response: Handshake = {
     version: 5,
-    encryption: 0,
-    extField: HsExtFlag.HSREQ,
+    encryption: req.encryption,
+    extField: kmrsp ? HsExtFlag.HSREQ | HsExtFlag.KMREQ : HsExtFlag.HSREQ,
     isn: req.isn,
     mss,
     flightFlagSize: cfg.flightFlagSize,
@@ -318,6 +354,7 @@ export function negotiateAsResponder(
         type: HsExt.HSRSP,
         body: encodeSrtHs({ srtVersion: SRT_VERSION, flags, rcvLatency, sndLatency }),
       },
+      ...(kmrsp ? [{ type: HsExt.KMRSP, body: kmrsp }] : []),
     ],
   };
   return {

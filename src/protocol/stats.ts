@@ -8,7 +8,7 @@ export const COUNTERS = [
   'pktSndDrop', 'pktRcvDrop', 'pktRcvUndecrypt', 'pktRcvBelated', 'pktSentACK', 'pktRecvACK',
   'pktSentNAK', 'pktRecvNAK', 'pktSentUnique', 'pktRecvUnique',
   'byteSent', 'byteRecv', 'byteRetrans', 'byteSndDrop', 'byteRcvDrop', 'byteRcvLoss',
-  'byteSentUnique', 'byteRecvUnique',
+  'byteSentUnique', 'byteRecvUnique', 'byteRcvUndecrypt',
   /** Datagrams this connection dropped as malformed or unexpected (not in libsrt's stats). */
   'pktRecvInvalid',
 ] as const;

@@ -251,6 +251,17 @@ describe('handshake logic replayed against libsrt 1.5.1 captures', () => {
       for (const c of [...EXACT, ...AES]) {
         it(`${c.name}: peer socket ID, caller ISN, MSS 1500, rcv ${c.rcvLatency} / snd ${c.sndLatency}`, () => {
           const { caller, reply } = callerInConclusion(c.name, c);
+          if (AES.includes(c)) {
+            // A caller without a passphrase (and enforced encryption, the default) refuses a reply
+            // that carries a KMRSP, and names the listener's socket so it can be told (SHUTDOWN).
+            const rej = caller.handle(reply.hs);
+            expect(rej).to.deep.include({ kind: 'rejected', reason: RejectReason.UNSECURE, peerSocketId: reply.hs.socketId });
+            reply.hs = clone(reply.hs, {
+              extField: reply.hs.extField & ~HsExtFlag.KMREQ,
+              extensions: reply.hs.extensions.filter((e) => e.type !== HsExt.KMRSP),
+            });
+            return expectConnected(callerInConclusion(c.name, c).caller.handle(reply.hs)) && undefined;
+          }
           const r = caller.handle(reply.hs);
           const neg = expectConnected(r);
           expect(caller.state).to.equal('done');
@@ -468,6 +479,7 @@ describe('handshake logic replayed against libsrt 1.5.1 captures', () => {
           streamId: '#!::r=live/cam7,m=publish',
           congestion: undefined,
           hasKm: false,
+          kmreq: undefined,
         } satisfies ConclusionRequest);
       });
 
