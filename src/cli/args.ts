@@ -114,9 +114,12 @@ SRT parameters (srt-live-transmit names and units):
   rcvbuf, sndbuf (bytes)   conntimeo, peeridletimeo (ms)   linger (s)
   tlpktdrop, nakreport (0/1, true/false, on/off)
   mode=caller|listener   adapter, bind (local address)   port (caller's local port)
+  inputbw, mininputbw (bytes/s), oheadbw (%)   used when maxbw=0
+  passphrase (10..80 bytes), pbkeylen (0/16/24/32), enforcedencryption (0/1),
+  kmrefreshrate, kmpreannounce (packets), cryptomode (1/aes-ctr, 2/aes-gcm)
   transtype=live   blocking, timeout (accepted, ignored)
-  Not supported yet: rendezvous, passphrase/pbkeylen/enforcedencryption/km*, transtype=file,
-  congestion=file, messageapi, packetfilter. Unknown parameters are an error.
+  Not supported yet: rendezvous, transtype=file, congestion=file, messageapi, packetfilter.
+  Unknown parameters are an error.
 
 Options:
   -s, -stats MS         print SRT statistics every MS milliseconds (stderr)

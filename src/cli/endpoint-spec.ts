@@ -1,7 +1,7 @@
 import { resolveOptions, type SrtOptions } from '../net/options';
 import { parseBoolParam, parseIntParam } from './param-values';
 import { PARAM_NAME_OF_OPTION, parseSrtParams } from './srt-params';
-import { parseUri, type QueryParam } from './uri';
+import { redactUri, parseUri, type QueryParam } from './uri';
 import { UsageError } from './usage-error';
 
 /** What to open for INPUT or OUTPUT, fully validated; no I/O happens here. */
@@ -54,8 +54,10 @@ export type EndpointSpec =
 /** 0.0.0.0 / :: mean "any local address": only meaningful for a listener. */
 const WILDCARDS = new Set(['', '0.0.0.0', '::', '[::]']);
 
-export function resolveEndpoint(raw: string, role: Role): EndpointSpec {
-  const uri = parseUri(raw);
+export function resolveEndpoint(given: string, role: Role): EndpointSpec {
+  const uri = parseUri(given);
+  // Below, `raw` only goes into messages: never with the passphrase in it.
+  const raw = redactUri(given);
   switch (uri.scheme) {
     case 'stdio':
       return { kind: 'stdio', label: role === 'input' ? 'stdin' : 'stdout' };

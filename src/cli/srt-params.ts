@@ -117,17 +117,27 @@ export const SRT_PARAMS: Readonly<Record<string, Apply>> = {
   transtype: onlyValue('live', 'file transfer mode (transtype=file)'),
   congestion: onlyValue('live', 'file congestion control'),
   messageapi: unsupported('the message API'),
-  passphrase: unsupported('encryption'),
-  pbkeylen: unsupported('encryption'),
-  enforcedencryption: unsupported('encryption'),
-  kmrefreshrate: unsupported('encryption key refresh'),
-  kmpreannounce: unsupported('encryption key refresh'),
-  cryptomode: unsupported('encryption'),
+  passphrase: (acc, v) => set(acc, 'passphrase', v),
+  pbkeylen: (acc, v, key) => {
+    const n = parseIntParam(key, v, 0, 32);
+    if (![0, 16, 24, 32].includes(n)) throw new UsageError(`${key}=${v}: must be 0, 16, 24 or 32`);
+    set(acc, 'pbKeyLen', n);
+  },
+  enforcedencryption: bool('enforcedEncryption'),
+  kmrefreshrate: int('kmRefreshRate', 1, 0x7fffffff),
+  kmpreannounce: int('kmPreAnnounce', 1, 0x7fffffff),
+  // libsrt: 0 auto, 1 AES-CTR, 2 AES-GCM.
+  cryptomode: (acc, v, key) => {
+    const m = v.trim().toLowerCase();
+    if (m === '0' || m === '1' || m === 'aes-ctr') set(acc, 'cryptoMode', 'aes-ctr');
+    else if (m === '2' || m === 'aes-gcm') set(acc, 'cryptoMode', 'aes-gcm');
+    else throw new UsageError(`${key}=${v}: must be 0 (auto), 1 / aes-ctr or 2 / aes-gcm`);
+  },
   packetfilter: unsupported('packet filtering (FEC)'),
   // Further libsrt socket options: known names, not implemented (not typos).
-  inputbw: unsupported('inputbw'),
-  mininputbw: unsupported('mininputbw'),
-  oheadbw: unsupported('oheadbw'),
+  inputbw: int('inputBw', 0, Number.MAX_SAFE_INTEGER),
+  mininputbw: int('minInputBw', 0, Number.MAX_SAFE_INTEGER),
+  oheadbw: int('overheadBw', 5, 100),
   lossmaxttl: unsupported('lossmaxttl'),
   retransmitalgo: unsupported('retransmitalgo'),
   snddropdelay: unsupported('snddropdelay'),
@@ -185,5 +195,7 @@ export const PARAM_NAME_OF_OPTION: Readonly<Record<string, string>> = {
   latency: 'latency', rcvLatency: 'rcvlatency', peerLatency: 'peerlatency', payloadSize: 'payloadsize',
   mss: 'mss', fc: 'fc', rcvBuf: 'rcvbuf (packets)', sndBuf: 'sndbuf (packets)', connectTimeout: 'conntimeo',
   peerIdleTimeout: 'peeridletimeo', maxBw: 'maxbw', linger: 'linger (ms)', streamId: 'streamid',
-  tlpktDrop: 'tlpktdrop', nakReport: 'nakreport',
+  tlpktDrop: 'tlpktdrop', nakReport: 'nakreport', passphrase: 'passphrase', pbKeyLen: 'pbkeylen',
+  enforcedEncryption: 'enforcedencryption', kmRefreshRate: 'kmrefreshrate', kmPreAnnounce: 'kmpreannounce',
+  cryptoMode: 'cryptomode', inputBw: 'inputbw', minInputBw: 'mininputbw', overheadBw: 'oheadbw',
 };

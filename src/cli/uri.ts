@@ -17,6 +17,11 @@ const NET_SCHEMES = new Set(['srt', 'udp', 'tcp']);
  * Parses an srt-pipe endpoint: `-`, a path, `file://…`, or `srt|udp|tcp://host:port?query`.
  * Parsed by hand, not with WHATWG URL: a raw `#` (e.g. `streamid=#!::r=live/cam`) is data, not a fragment.
  */
+/** The URI as it may be shown in messages: the passphrase's value replaced by '***'. */
+export function redactUri(raw: string): string {
+  return raw.replace(/([?&]passphrase=)[^&]*/gi, '$1***');
+}
+
 export function parseUri(raw: string): ParsedUri {
   if (raw === '') throw new UsageError('empty endpoint');
   if (raw === '-') return { scheme: 'stdio', raw };
@@ -26,7 +31,7 @@ export function parseUri(raw: string): ParsedUri {
   const rest = m[2];
   if (scheme === 'file') return parseFile(rest, raw);
   if (!NET_SCHEMES.has(scheme)) {
-    throw new UsageError(`unsupported scheme '${scheme}://' in '${raw}' (use srt://, udp://, tcp://, file:// or a path)`);
+    throw new UsageError(`unsupported scheme '${scheme}://' in '${redactUri(raw)}' (use srt://, udp://, tcp://, file:// or a path)`);
   }
   const q = rest.indexOf('?');
   const authority = q < 0 ? rest : rest.slice(0, q);
@@ -39,7 +44,7 @@ function parseFile(rest: string, raw: string): ParsedUri {
   if (rest === 'con' || rest === 'con/') return { scheme: 'stdio', raw };
   // file:///abs -> /abs; file://rel/path -> rel/path (srt-live-transmit style). Paths may be %-encoded.
   const path = percentDecode(rest);
-  if (path === '') throw new UsageError(`missing path in '${raw}'`);
+  if (path === '') throw new UsageError(`missing path in '${redactUri(raw)}'`);
   return { scheme: 'file', path, raw };
 }
 
@@ -48,27 +53,27 @@ function parseAuthority(authority: string, raw: string): { host: string; port: n
   let portText: string;
   if (authority.startsWith('[')) {
     const end = authority.indexOf(']');
-    if (end < 0) throw new UsageError(`unterminated '[' in IPv6 address in '${raw}'`);
+    if (end < 0) throw new UsageError(`unterminated '[' in IPv6 address in '${redactUri(raw)}'`);
     host = authority.slice(1, end);
     const after = authority.slice(end + 1);
-    if (!after.startsWith(':')) throw new UsageError(`missing port in '${raw}' (expected [addr]:port)`);
+    if (!after.startsWith(':')) throw new UsageError(`missing port in '${redactUri(raw)}' (expected [addr]:port)`);
     portText = after.slice(1);
   } else {
     const colon = authority.lastIndexOf(':');
-    if (colon < 0) throw new UsageError(`missing port in '${raw}' (expected host:port or :port)`);
+    if (colon < 0) throw new UsageError(`missing port in '${redactUri(raw)}' (expected host:port or :port)`);
     host = authority.slice(0, colon);
     portText = authority.slice(colon + 1);
-    if (host.includes(':')) throw new UsageError(`IPv6 address must be in brackets in '${raw}' (e.g. srt://[::1]:9000)`);
+    if (host.includes(':')) throw new UsageError(`IPv6 address must be in brackets in '${redactUri(raw)}' (e.g. srt://[::1]:9000)`);
   }
   if (portText.endsWith('/')) portText = portText.slice(0, -1); // tolerate `srt://host:9000/?latency=…`
-  if (portText.includes('/')) throw new UsageError(`unexpected path after the port in '${raw}'`);
+  if (portText.includes('/')) throw new UsageError(`unexpected path after the port in '${redactUri(raw)}'`);
   return { host, port: parsePort(portText, raw) };
 }
 
 export function parsePort(text: string, raw: string): number {
-  if (!/^\d{1,5}$/.test(text)) throw new UsageError(`bad port '${text}' in '${raw}'`);
+  if (!/^\d{1,5}$/.test(text)) throw new UsageError(`bad port '${text}' in '${redactUri(raw)}'`);
   const port = Number(text);
-  if (port > 65535) throw new UsageError(`bad port '${text}' in '${raw}' (must be 0-65535)`);
+  if (port > 65535) throw new UsageError(`bad port '${text}' in '${redactUri(raw)}' (must be 0-65535)`);
   return port;
 }
 

@@ -310,7 +310,8 @@ export class SrtSocket extends Duplex implements MuxEndpoint {
 
   private onPeerClosed(): void {
     if (this.pending) {
-      this.destroy(srtError('ECONNRESET', 'SRT peer closed the connection with data still unsent'));
+      // As net: writing to a socket the peer has closed is EPIPE.
+      this.destroy(srtError('EPIPE', 'SRT peer closed the connection with data still unsent'));
       return;
     }
     this.endReadable();
