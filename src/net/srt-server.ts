@@ -24,6 +24,19 @@ import { cryptoFor, handshakeConfig, resolveOptions, ResolvedOptions, ServerOpti
 import { SrtSocket } from './srt-socket';
 import { UdpMux } from './udp-mux';
 
+/** What the 'reject' event reports about a refused caller. */
+export interface RejectInfo {
+  address: string;
+  port: number;
+  /** libsrt's name, e.g. 'SRT_REJ_BADSECRET'. */
+  reason: string;
+  /** libsrt's code (the wire value minus 1000). */
+  rejectCode: number;
+  /** The caller's stream ID, when its handshake got that far. */
+  streamId?: string;
+  message?: string;
+}
+
 export interface ServerCounters {
   /** Handshakes dropped: malformed, bad cookie, unexpected type. */
   handshakesDropped: number;
@@ -189,10 +202,14 @@ export class SrtServer extends EventEmitter {
     this.accept(hs, pkt.timestamp, key, rinfo);
   }
 
-  private reject(hs: Handshake, reason: number, rinfo: dgram.RemoteInfo): void {
+  /** Refuses a caller on the wire and tells the application who and why ('reject' event). */
+  private reject(hs: Handshake, reason: number, rinfo: dgram.RemoteInfo, streamId?: string, message?: string): void {
     this.counters.rejected++;
     this.sendHs(rejectionResponse(hs, reason, this.mux!.allocateId()), hs.socketId, rinfo);
-    this.emit('reject', { address: rinfo.address, port: rinfo.port, reason: rejectReasonName(reason), rejectCode: reason });
+    const info: RejectInfo = { address: rinfo.address, port: rinfo.port, reason: rejectReasonName(reason), rejectCode: reason };
+    if (streamId !== undefined) info.streamId = streamId;
+    if (message) info.message = message;
+    this.emit('reject', info);
   }
 
   private accept(hs: Handshake, hsTimestamp: number, key: string, rinfo: dgram.RemoteInfo): void {
@@ -203,10 +220,13 @@ export class SrtServer extends EventEmitter {
     const socketId = mux.allocateId();
     const crypto = cryptoFor(o);
     let result;
+    let streamId: string | undefined;
     try {
-      result = negotiateAsResponder(hs, parseConclusionRequest(hs), handshakeConfig(o, socketId, hs.isn, crypto));
+      const parsed = parseConclusionRequest(hs);
+      streamId = parsed.streamId;
+      result = negotiateAsResponder(hs, parsed, handshakeConfig(o, socketId, hs.isn, crypto));
     } catch (err) {
-      if (err instanceof HandshakeRejection) return this.reject(hs, err.reason, rinfo);
+      if (err instanceof HandshakeRejection) return this.reject(hs, err.reason, rinfo, streamId, err.message);
       throw err;
     }
     result.response.peerIp = encodePeerIp(rinfo.address);

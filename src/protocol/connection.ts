@@ -252,9 +252,9 @@ export class SrtConnection {
       return;
     }
     if (offset >= this.rcvBuf.capacity) {
-      // No room (the application is not reading): drop it as if lost, so it is
-      // NAKed and resent, or skipped by too-late drop, once there is room.
-      this.counters.add('pktRcvDrop');
+      // No room (the application is not reading): ignore it as if lost, so it is
+      // NAKed and resent, or skipped (and counted in pktRcvDrop) by too-late drop.
+      this.counters.add('pktRcvNoRoom');
       return;
     }
     const ahead = seqOffset(this.rcvNext, seq);

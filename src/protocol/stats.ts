@@ -11,6 +11,8 @@ export const COUNTERS = [
   'byteSentUnique', 'byteRecvUnique', 'byteRcvUndecrypt',
   /** Datagrams this connection dropped as malformed or unexpected (not in libsrt's stats). */
   'pktRecvInvalid',
+  /** Packets refused because the receive buffer was full (not in libsrt's stats). */
+  'pktRcvNoRoom',
 ] as const;
 
 export type CounterName = (typeof COUNTERS)[number];
