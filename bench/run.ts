@@ -9,6 +9,10 @@
  *        srt-stream: connect() in its own node process reading the pipe (bench/sender-child.ts)
  *        libsrt:     srt-live-transmit -chunk 1316 file://con srt://127.0.0.1:P
  *   3. event-loop delay / GC of the srt-stream process during 1 and 2.
+ *   4. loss (bench/loss.ts): 10 Mbit/s through the impairment relay, 5 % loss and 20 ms delay
+ *      each way: retransmitted packets per lost packet and delivered fraction,
+ *        srt-stream: sender-child -> relay -> receiver-child
+ *        libsrt:     srt-live-transmit caller -> relay -> srt-live-transmit listener
  *
  * CPU of the process under test: utime+stime from /proc/<pid>/stat over the measuring
  * window (generator start .. generator end + tail), all threads, same method for both.
@@ -17,7 +21,8 @@
  * (srt-stream 'data' events / srt-live-transmit's stdout, counted by this process
  * through a pipe instead of /dev/null) divided by bytes the generator wrote.
  *
- * Env: BENCH_SECONDS (8), BENCH_MBPS (50), BENCH_LATENCY (120), BENCH_ONLY (recv|send),
+ * Env: BENCH_SECONDS (8), BENCH_MBPS (50), BENCH_LATENCY (120), BENCH_ONLY (recv|send|loss),
+ *      BENCH_LOSS_* (see bench/loss.ts),
  *      BENCH_NODE_ARGS (extra node flags for the srt-stream children, e.g. --cpu-prof), BENCH_KEEP (keep tmp files).
  * Results: printed table + dist/bench-results.json.
  */
@@ -27,6 +32,7 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ELD_RESOLUTION_MS, WindowMetrics } from './child-metrics';
 import { GeneratorResult, PacedGenerator } from './generator';
+import { LossRow, lossSummary, printLossTable, runLossScenarios } from './loss';
 import {
   Child, countBytes, cpuTimeUs, delay, freeUdpPort, installExitGuards, spawnChild, statusKb, stopAll, stopChild, threadCpuUs,
   waitForSrtListener, waitForStderr,
@@ -412,8 +418,8 @@ async function main(): Promise<void> {
   console.log(`srt-stream bench: ${MBPS} Mbit/s of ${PKT}-byte packets for ${SECONDS} s per run, latency ${LATENCY} ms, ` +
     `${os.cpus().length} CPUs, node ${process.version}`);
   const plan: [string, () => Promise<Row>][] = [];
-  if (ONLY !== 'send') plan.push([`${RECV} srt-stream`, recvSrtStream], [`${RECV} libsrt`, recvLibsrt]);
-  if (ONLY !== 'recv') plan.push([`${SEND} srt-stream`, sendSrtStream], [`${SEND} libsrt`, sendLibsrt]);
+  if (ONLY === '' || ONLY === 'recv') plan.push([`${RECV} srt-stream`, recvSrtStream], [`${RECV} libsrt`, recvLibsrt]);
+  if (ONLY === '' || ONLY === 'send') plan.push([`${SEND} srt-stream`, sendSrtStream], [`${SEND} libsrt`, sendLibsrt]);
   const rows: Row[] = [];
   const errors: string[] = [];
   const t0 = performance.now();
@@ -428,12 +434,20 @@ async function main(): Promise<void> {
       console.log(`FAILED: ${(e as Error).message.split('\n')[0]}`);
     }
   }
-  printTable(rows);
+  let lossRows: LossRow[] = [];
+  if (ONLY === '' || ONLY === 'loss') {
+    lossRows = await runLossScenarios(__dirname, tmpDir, (label) => process.stdout.write(`  ${label} ... `),
+      (r) => console.log(lossSummary(r)),
+      (label, e) => { errors.push(`${label}: ${e.message}`); console.log(`FAILED: ${e.message.split('\n')[0]}`); });
+  }
+  if (rows.length) printTable(rows);
+  printLossTable(lossRows);
   const result = {
     date: new Date().toISOString(),
     config: { seconds: SECONDS, mbps: MBPS, latencyMs: LATENCY, packetBytes: PKT, cpus: os.cpus().length, node: process.version },
     durationS: (performance.now() - t0) / 1000,
     rows,
+    loss: lossRows,
     errors,
   };
   fs.mkdirSync(path.dirname(resultsFile), { recursive: true });

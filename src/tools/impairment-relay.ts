@@ -2,9 +2,20 @@
  * A UDP relay on loopback that impairs traffic, per direction: random loss,
  * burst loss, delay with jitter (which also reorders), duplication. Callers
  * connect to the relay's port; it forwards to the target and back.
- * Used by the demo, the integration tests and the benchmark.
+ * Used by the demo, the integration tests, the benchmark and
+ * examples/impairment-relay-cli.ts.
+ *
+ * Counters tell SRT data packets from control packets, and originals from
+ * retransmissions (the R flag, bit 26 of the message-number word), so a test can
+ * hold a sender's pktRetrans and a receiver's pktRcvLoss against what the relay
+ * really dropped. The impairment of a direction can be changed while running
+ * (relay.forward.set({ loss: 0 })), e.g. to stop losses once a finite test stream
+ * has been sent: SRT live mode has no tail-loss recovery (libsrt disables the blind
+ * retransmit when the receiver sends periodic NAKs), so a lost last packet is
+ * never detected by anyone.
  */
 import dgram from 'node:dgram';
+import { performance } from 'node:perf_hooks';
 import { prng } from './prng';
 
 export interface Impairment {
@@ -21,9 +32,21 @@ export interface Impairment {
 }
 
 export interface RelayCounters {
+  /** Datagrams sent on (duplicates counted twice). */
   forwarded: number;
+  /** Datagrams dropped (data and control). */
   dropped: number;
   duplicated: number;
+  /** SRT data packets dropped; of those, retransmissions (R flag set). */
+  droppedData: number;
+  droppedRexmit: number;
+  /** SRT control packets dropped. */
+  droppedControl: number;
+  /** SRT data packets received from the sending side (before impairment), of which retransmissions. */
+  seenData: number;
+  seenRexmit: number;
+  /** Datagrams scheduled to leave before one that arrived earlier (reordered by jitter). */
+  reordered: number;
 }
 
 export interface RelayOptions {
@@ -37,32 +60,73 @@ export interface RelayOptions {
   seed?: number;
 }
 
+function newCounters(): RelayCounters {
+  return {
+    forwarded: 0, dropped: 0, duplicated: 0, droppedData: 0, droppedRexmit: 0, droppedControl: 0,
+    seenData: 0, seenRexmit: 0, reordered: 0,
+  };
+}
+
 class Direction {
-  readonly counters: RelayCounters = { forwarded: 0, dropped: 0, duplicated: 0 };
+  readonly counters: RelayCounters = newCounters();
   private burstLeft = 0;
-  constructor(private readonly imp: Impairment, private readonly rand: () => number, private readonly dataOnly: boolean) {}
+  /** performance.now() at which the latest-scheduled datagram leaves. */
+  private lastDueMs = 0;
+  private imp: Impairment;
+  constructor(imp: Impairment, private readonly rand: () => number, private readonly dataOnly: boolean) {
+    this.imp = { ...imp };
+  }
+
+  /** The impairment in force (a copy). */
+  get impairment(): Impairment {
+    return { ...this.imp };
+  }
+
+  /** Changes the impairment from now on (given fields only); an ongoing burst is cut short when loss goes to 0. */
+  set(imp: Partial<Impairment>): void {
+    this.imp = { ...this.imp, ...imp };
+    if (!this.imp.loss) this.burstLeft = 0;
+  }
 
   /** Calls send(delayMs) zero, one or two times for this datagram. */
   pass(msg: Buffer, send: (delayMs: number) => void): void {
     const imp = this.imp;
-    if (!(this.dataOnly && msg.length >= 1 && msg[0] & 0x80)) {
+    const c = this.counters;
+    const isData = msg.length >= 16 && !(msg[0] & 0x80);
+    const isRexmit = isData && (msg[4] & 0x04) !== 0;
+    if (isData) {
+      c.seenData++;
+      if (isRexmit) c.seenRexmit++;
+    }
+    if (!(this.dataOnly && !isData)) {
+      let drop = false;
       if (this.burstLeft > 0) {
         this.burstLeft--;
-        this.counters.dropped++;
-        return;
-      }
-      if (imp.loss && this.rand() < imp.loss) {
-        this.counters.dropped++;
+        drop = true;
+      } else if (imp.loss && this.rand() < imp.loss) {
+        drop = true;
         if (imp.burstProbability && this.rand() < imp.burstProbability) this.burstLeft = (imp.burstLength ?? 10) - 1;
+      }
+      if (drop) {
+        c.dropped++;
+        if (isData) {
+          c.droppedData++;
+          if (isRexmit) c.droppedRexmit++;
+        } else {
+          c.droppedControl++;
+        }
         return;
       }
     }
     const copies = imp.duplicate && this.rand() < imp.duplicate ? 2 : 1;
-    if (copies === 2) this.counters.duplicated++;
+    if (copies === 2) c.duplicated++;
+    const now = performance.now();
     for (let i = 0; i < copies; i++) {
-      const d = (imp.delayMs ?? 0) + (imp.jitterMs ? (this.rand() * 2 - 1) * imp.jitterMs : 0);
-      this.counters.forwarded++;
-      send(Math.max(0, d));
+      const d = Math.max(0, (imp.delayMs ?? 0) + (imp.jitterMs ? (this.rand() * 2 - 1) * imp.jitterMs : 0));
+      c.forwarded++;
+      if (now + d < this.lastDueMs) c.reordered++;
+      else this.lastDueMs = now + d;
+      send(d);
     }
   }
 }
@@ -70,6 +134,8 @@ class Direction {
 export class ImpairmentRelay {
   private readonly front = dgram.createSocket('udp4');
   private readonly sessions = new Map<string, dgram.Socket>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private closed = false;
   readonly forward: Direction;
   readonly backward: Direction;
 
@@ -78,10 +144,18 @@ export class ImpairmentRelay {
     this.forward = new Direction(opts.forward ?? {}, rand, !!opts.dataOnly);
     this.backward = new Direction(opts.backward ?? {}, rand, !!opts.dataOnly);
     this.front.on('message', (msg, rinfo) => this.fromClient(msg, rinfo));
+    // ICMP errors and the like: a relay keeps relaying.
+    this.front.on('error', () => {});
   }
 
   listen(port = 0, host = '127.0.0.1'): Promise<number> {
-    return new Promise((resolve) => this.front.bind(port, host, () => resolve(this.front.address().port)));
+    return new Promise((resolve, reject) => {
+      this.front.once('error', reject);
+      this.front.bind(port, host, () => {
+        this.front.off('error', reject);
+        resolve(this.front.address().port);
+      });
+    });
   }
 
   get port(): number {
@@ -94,6 +168,7 @@ export class ImpairmentRelay {
     if (!back) {
       // One upstream socket per client, so the target sees distinct peers.
       back = dgram.createSocket('udp4');
+      back.on('error', () => {});
       back.bind(0, '127.0.0.1');
       back.on('message', (reply) =>
         this.backward.pass(reply, (d) => this.later(d, () => this.front.send(reply, rinfo.port, rinfo.address))),
@@ -105,12 +180,30 @@ export class ImpairmentRelay {
     this.forward.pass(msg, (d) => this.later(d, () => up.send(msg, port, host)));
   }
 
-  private later(delayMs: number, fn: () => void): void {
-    if (delayMs <= 0) fn();
-    else setTimeout(fn, delayMs);
+  /** Number of clients (distinct source address:port) seen so far. */
+  get sessionCount(): number {
+    return this.sessions.size;
   }
 
+  private later(delayMs: number, fn: () => void): void {
+    if (this.closed) return;
+    if (delayMs <= 0) {
+      fn();
+      return;
+    }
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      if (!this.closed) fn();
+    }, delayMs);
+    this.timers.add(t);
+  }
+
+  /** Closes every socket and cancels datagrams still in flight. */
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
     this.front.close();
     for (const s of this.sessions.values()) s.close();
     this.sessions.clear();
