@@ -64,7 +64,10 @@ export interface ConnectOptions extends SrtOptions {
   localPort?: number;
 }
 
-export interface ServerOptions extends SrtOptions {}
+export interface ServerOptions extends SrtOptions {
+  /** Shorthand for server.on('request', onRequest): decide on each caller before it is accepted. */
+  onRequest?: (request: import('./connection-request').ConnectionRequest) => void;
+}
 
 import { checkPassphrase, CryptoControl, KM_DEFAULTS } from '../protocol/crypto-control';
 import type { HandshakeConfig } from '../protocol/handshake';

@@ -20,7 +20,8 @@ import { RejectReason, rejectReasonName } from '../protocol/reject-reason';
 import { tsWrap } from '../protocol/sequence';
 import { nowUs } from './clock';
 import { srtError } from './errors';
-import { cryptoFor, handshakeConfig, resolveOptions, ResolvedOptions, ServerOptions } from './options';
+import { ConnectionRequest } from './connection-request';
+import { cryptoFor, handshakeConfig, resolveOptions, ResolvedOptions, ServerOptions, SrtOptions } from './options';
 import { SrtSocket } from './srt-socket';
 import { UdpMux } from './udp-mux';
 
@@ -51,6 +52,13 @@ interface Accepted {
   reply: Buffer;
 }
 
+/** A caller the application is deciding on ('request' event); repeats of its CONCLUSION wait. */
+interface Pending {
+  timer: NodeJS.Timeout;
+  /** Set once rejected: repeats of the CONCLUSION get the same refusal. */
+  rejectReply?: Buffer;
+}
+
 type ConnectionListener = (socket: SrtSocket) => void;
 
 export class SrtServer extends EventEmitter {
@@ -60,6 +68,7 @@ export class SrtServer extends EventEmitter {
   private mux?: UdpMux;
   private readonly cookies = new CookieJar();
   private readonly accepted = new Map<string, Accepted>();
+  private readonly pending = new Map<string, Pending>();
   private readonly startUs = nowUs();
   private closing = false;
   listening = false;
@@ -72,6 +81,7 @@ export class SrtServer extends EventEmitter {
     this.#options = options;
     this.resolved = resolveOptions(options);
     if (listener) this.on('connection', listener);
+    if (options.onRequest) this.on('request', options.onRequest);
   }
 
   listen(port?: number, host?: string | (() => void), cb?: () => void): this {
@@ -136,6 +146,8 @@ export class SrtServer extends EventEmitter {
 
   private maybeFinishClose(): void {
     if (!this.closing || this.accepted.size > 0 || !this.mux) return;
+    for (const p of this.pending.values()) clearTimeout(p.timer);
+    this.pending.clear();
     this.mux.close();
     this.mux = undefined;
     this.closing = false;
@@ -185,6 +197,12 @@ export class SrtServer extends EventEmitter {
       this.mux!.send(known.reply, rinfo.port, rinfo.address);
       return;
     }
+    const pending = this.pending.get(key);
+    if (pending) {
+      // Still deciding: let the caller keep trying; once refused, repeat the refusal.
+      if (pending.rejectReply) this.mux!.send(pending.rejectReply, rinfo.port, rinfo.address);
+      return;
+    }
     if (!this.cookies.check(hs.cookie, rinfo.address, rinfo.port, Date.now())) {
       this.counters.handshakesDropped++;
       return;
@@ -195,27 +213,65 @@ export class SrtServer extends EventEmitter {
       this.mux!.send(encodeControl(ControlType.SHUTDOWN, 0, tsWrap(nowUs() - this.startUs), hs.socketId), rinfo.port, rinfo.address);
       return;
     }
-    if (this.closing) return this.reject(hs, RejectReason.CLOSE, rinfo);
-    if (this.maxConnections !== undefined && this.accepted.size >= this.maxConnections) {
-      return this.reject(hs, RejectReason.BACKLOG, rinfo);
+    if (this.closing) return void this.reject(hs, RejectReason.CLOSE, rinfo);
+    if (this.maxConnections !== undefined && this.accepted.size + this.pending.size >= this.maxConnections) {
+      return void this.reject(hs, RejectReason.BACKLOG, rinfo);
     }
-    this.accept(hs, pkt.timestamp, key, rinfo);
+    if (this.listenerCount('request') === 0) return this.accept(hs, pkt.timestamp, nowUs(), key, rinfo);
+    this.ask(hs, pkt.timestamp, key, rinfo);
+  }
+
+  /** Shows the caller to the application ('request') and acts on its decision, now or later. */
+  private ask(hs: Handshake, hsTimestamp: number, key: string, rinfo: dgram.RemoteInfo): void {
+    let parsed;
+    try {
+      parsed = parseConclusionRequest(hs);
+    } catch (err) {
+      if (err instanceof HandshakeRejection) return void this.reject(hs, err.reason, rinfo, undefined, err.message);
+      throw err;
+    }
+    const arrivalUs = nowUs();
+    // Forget an undecided caller after its connect timeout could have run out.
+    const entry: Pending = { timer: setTimeout(() => this.pending.delete(key), 30_000).unref() };
+    this.pending.set(key, entry);
+    const streamId = parsed.streamId;
+    const request = new ConnectionRequest(rinfo.address, rinfo.port, streamId, {
+      accept: (overrides) => {
+        if (overrides) resolveOptions({ ...this.#options, ...overrides }); // throws to the application on bad options
+        clearTimeout(entry.timer);
+        this.pending.delete(key);
+        if (!this.mux || this.closing) return void this.reject(hs, RejectReason.CLOSE, rinfo, streamId);
+        this.accept(hs, hsTimestamp, arrivalUs, key, rinfo, overrides);
+      },
+      reject: (code) => {
+        if (!this.mux) return;
+        entry.rejectReply = this.reject(hs, code, rinfo, streamId);
+      },
+    });
+    this.emit('request', request);
   }
 
   /** Refuses a caller on the wire and tells the application who and why ('reject' event). */
-  private reject(hs: Handshake, reason: number, rinfo: dgram.RemoteInfo, streamId?: string, message?: string): void {
+  private reject(hs: Handshake, reason: number, rinfo: dgram.RemoteInfo, streamId?: string, message?: string): Buffer {
     this.counters.rejected++;
-    this.sendHs(rejectionResponse(hs, reason, this.mux!.allocateId()), hs.socketId, rinfo);
+    const reply = this.sendHs(rejectionResponse(hs, reason, this.mux!.allocateId()), hs.socketId, rinfo);
     const info: RejectInfo = { address: rinfo.address, port: rinfo.port, reason: rejectReasonName(reason), rejectCode: reason };
     if (streamId !== undefined) info.streamId = streamId;
     if (message) info.message = message;
     this.emit('reject', info);
+    return reply;
   }
 
-  private accept(hs: Handshake, hsTimestamp: number, key: string, rinfo: dgram.RemoteInfo): void {
-    const arrivalUs = nowUs();
+  private accept(
+    hs: Handshake,
+    hsTimestamp: number,
+    arrivalUs: number,
+    key: string,
+    rinfo: dgram.RemoteInfo,
+    overrides?: SrtOptions,
+  ): void {
     const mux = this.mux!;
-    const socket = new SrtSocket(this.#options);
+    const socket = new SrtSocket(overrides ? { ...this.#options, ...overrides } : this.#options);
     const o = socket.options;
     const socketId = mux.allocateId();
     const crypto = cryptoFor(o);
@@ -226,7 +282,7 @@ export class SrtServer extends EventEmitter {
       streamId = parsed.streamId;
       result = negotiateAsResponder(hs, parsed, handshakeConfig(o, socketId, hs.isn, crypto));
     } catch (err) {
-      if (err instanceof HandshakeRejection) return this.reject(hs, err.reason, rinfo, streamId, err.message);
+      if (err instanceof HandshakeRejection) return void this.reject(hs, err.reason, rinfo, streamId, err.message);
       throw err;
     }
     result.response.peerIp = encodePeerIp(rinfo.address);
