@@ -65,6 +65,8 @@ export interface ConnectOptions extends SrtOptions {
 }
 
 export interface ServerOptions extends SrtOptions {
+  /** With an IPv6 listen address: accept IPv6 callers only (no IPv4-mapped ones), as SRTO_IPV6ONLY. Default false. */
+  ipv6Only?: boolean;
   /** Shorthand for server.on('request', onRequest): decide on each caller before it is accepted. */
   onRequest?: (request: import('./connection-request').ConnectionRequest) => void;
 }

@@ -134,7 +134,7 @@ export function inductionPacket(socketId = crypto.randomInt(1, 0x7fffffff)): Buf
 export async function waitForSrtListener(port: number, opts: { host?: string; timeoutMs?: number; peer?: PeerHandle } = {}): Promise<void> {
   const host = opts.host ?? '127.0.0.1';
   const timeoutMs = opts.timeoutMs ?? 10000;
-  const sock = dgram.createSocket('udp4');
+  const sock = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
   const probe = inductionPacket();
   let timer: NodeJS.Timeout | undefined;
   let deadline: NodeJS.Timeout | undefined;
