@@ -102,15 +102,24 @@ export function statsText(sock: SrtSocket | undefined): string {
  * calls end(): our SHUTDOWN must make it (-a no) exit, flushing stdout. If it does not exit, SIGINT it
  * (which also flushes), check the data, and fail on the exit.
  */
-export async function connectToSlt(opts: { bytes: number; bitrate: number; seed: string; latency?: number; timeoutMs: number }): Promise<void> {
+export async function connectToSlt(opts: {
+  bytes: number; bitrate: number; seed: string; latency?: number; timeoutMs: number;
+  /** Extra options for our caller (e.g. passphrase, pbKeyLen, kmRefreshRate). */
+  srt?: Partial<ConnectOptions>;
+  /** Extra URI query for srt-live-transmit's listener, e.g. 'passphrase=...&pbkeylen=32'. */
+  sltQuery?: string;
+  /** Called once connected, before any data is sent. */
+  onConnected?: (sock: SrtSocket) => void;
+}): Promise<SrtSocket> {
   const port = await freeUdpPort();
   const data = randomBytes(opts.bytes, opts.seed);
-  const slt = spawnPeer('srt-live-transmit', [...SLT_BASE_ARGS, `srt://:${port}`, 'file://con'], { name: 'slt-listener' });
+  const slt = spawnPeer('srt-live-transmit', [...SLT_BASE_ARGS, `srt://:${port}${opts.sltQuery ? `?${opts.sltQuery}` : ''}`, 'file://con'], { name: 'slt-listener' });
   const out = new ByteCollector(slt.proc.stdout!);
   await waitForSrtListener(port, { peer: slt });
 
   const latency = opts.latency ?? 200;
-  const sock = await connectTo({ host: '127.0.0.1', port, latency, streamId: 'cam1', payloadSize: 1316 }, 10000, () => slt.diag());
+  const sock = await connectTo({ host: '127.0.0.1', port, latency, streamId: 'cam1', payloadSize: 1316, ...opts.srt }, 10000, () => slt.diag());
+  opts.onConnected?.(sock);
   await pacedWrite(sock, data, { bitrate: opts.bitrate, chunkSize: 1316 * 4, end: false });
   await out.waitForBytes(data.length - SLT_STDOUT_SLACK, opts.timeoutMs, () => `${statsText(sock)}\n${slt.diag()}`);
   await delay(latency + 500);
@@ -123,6 +132,7 @@ export async function connectToSlt(opts: { bytes: number; bitrate: number; seed:
   expect(got.equals(data), `${describeMismatch(got, data)}\n${statsText(sock)}\n${slt.diag()}`).to.equal(true);
   expect(exitedOnShutdown, `srt-live-transmit -a no did not exit within 10 s of our end() (SHUTDOWN)\n${slt.diag()}`).to.equal(true);
   expect(slt.exitStatus?.code, slt.diag()).to.equal(0);
+  return sock;
 }
 
 /**
@@ -130,13 +140,21 @@ export async function connectToSlt(opts: { bytes: number; bitrate: number; seed:
  * paced at `bitrate` arrive byte-exact; with checkEnd, that SIGINT on srt-live-transmit (SHUTDOWN)
  * ends our socket.
  */
-export async function sltCallerToServer(opts: { streamId: string; chunk: number; bytes: number; seed: string; bitrate?: number; timeoutMs?: number; checkEnd?: boolean }): Promise<void> {
+export async function sltCallerToServer(opts: {
+  streamId: string; chunk: number; bytes: number; seed: string; bitrate?: number; timeoutMs?: number; checkEnd?: boolean;
+  /** Extra options for our SrtServer (e.g. passphrase, pbKeyLen). */
+  server?: Partial<ServerOptions>;
+  /** Extra URI query for srt-live-transmit's caller, e.g. 'passphrase=...&pbkeylen=24'. */
+  sltQuery?: string;
+  /** Called with the accepted socket once srt-live-transmit's output is connected. */
+  onConnected?: (sock: SrtSocket) => void;
+}): Promise<SrtSocket> {
   const port = await freeUdpPort();
-  const srv = await startServer({ latency: 120 }, port);
+  const srv = await startServer({ latency: 120, ...opts.server }, port);
   const data = randomBytes(opts.bytes, opts.seed);
   expect(data.length % opts.chunk, 'srt-live-transmit drops a partial last stdin block').to.equal(0);
 
-  const url = `srt://127.0.0.1:${port}?streamid=${opts.streamId}`;
+  const url = `srt://127.0.0.1:${port}?streamid=${opts.streamId}${opts.sltQuery ? `&${opts.sltQuery}` : ''}`;
   const slt = spawnPeer('srt-live-transmit', [...SLT_BASE_ARGS, '-chunk', String(opts.chunk), 'file://con', url], { name: 'slt-caller' });
   const sock = await srv.nextConnection(10000, () => slt.diag());
   const got = new ByteCollector(sock);
@@ -144,6 +162,7 @@ export async function sltCallerToServer(opts: { streamId: string; chunk: number;
   await slt.waitForStderr(SLT_TARGET_CONNECTED, 10000);
 
   expect(sock.streamId, `streamId (${opts.streamId.length} chars)`).to.equal(opts.streamId);
+  opts.onConnected?.(sock);
 
   await pacedWrite(slt.proc.stdin!, data, { bitrate: opts.bitrate ?? 20e6, chunkSize: opts.chunk }) // ends stdin: see SLT_FEED_NOTE;
   await got.waitForBytes(data.length, opts.timeoutMs ?? 20000, () => `${statsText(sock)}\n${slt.diag()}`);
@@ -155,5 +174,6 @@ export async function sltCallerToServer(opts: { streamId: string; chunk: number;
     await slt.kill('SIGINT');
     await waitForEndOrClose(sock, 5000, `after srt-live-transmit exited (${slt.diag()})`);
   }
+  return sock;
 }
 
