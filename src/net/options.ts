@@ -51,6 +51,12 @@ export interface SrtOptions {
   cryptoMode?: 'aes-ctr' | 'aes-gcm';
   /** Linger on end(): how long end() may wait for the peer to acknowledge everything, ms. Default 3000 (live). */
   linger?: number;
+  /**
+   * Message API (SRTO_MESSAGEAPI for library users): the socket is in object mode, each write()
+   * is one message and each read yields one whole message. In live mode a message must fit in
+   * one packet (payloadSize), else the write fails with EMSGSIZE.
+   */
+  messageApi?: boolean;
   /** Stream highWaterMark overrides. */
   readableHighWaterMark?: number;
   writableHighWaterMark?: number;
@@ -93,6 +99,7 @@ export interface ResolvedOptions {
   nakReport: boolean;
   streamId: string;
   linger: number;
+  messageApi: boolean;
   /** Non-enumerable: never shows in util.inspect, JSON or logs. */
   readonly passphrase?: string;
   pbKeyLen: number;
@@ -120,6 +127,7 @@ export const DEFAULTS: ResolvedOptions = {
   nakReport: true,
   streamId: '',
   linger: 3000,
+  messageApi: false,
   pbKeyLen: 0,
   enforcedEncryption: true,
   kmRefreshRate: KM_DEFAULTS.kmRefreshRate,
@@ -173,6 +181,7 @@ export function resolveOptions(o: SrtOptions = {}): ResolvedOptions {
     }
     r.pbKeyLen = o.pbKeyLen;
   }
+  if (o.messageApi !== undefined) r.messageApi = !!o.messageApi;
   if (o.enforcedEncryption !== undefined) r.enforcedEncryption = !!o.enforcedEncryption;
   if (o.kmRefreshRate !== undefined) r.kmRefreshRate = checkInt('kmRefreshRate', o.kmRefreshRate, 1, 0x7fffffff);
   if (o.kmPreAnnounce !== undefined) r.kmPreAnnounce = checkInt('kmPreAnnounce', o.kmPreAnnounce, 1, 0x7fffffff);

@@ -10,7 +10,7 @@ import { ConnectionConfig, SrtConnection } from '../protocol/connection';
 import type { CryptoControl } from '../protocol/crypto-control';
 import type { Negotiated } from '../protocol/handshake';
 import { KmState } from '../protocol/km-message';
-import { ControlType, decodePacket } from '../protocol/packet';
+import { ControlType, DataPacket, decodePacket, Position } from '../protocol/packet';
 import { nowUs } from './clock';
 import { SrtError, srtError } from './errors';
 import { ResolvedOptions, resolveOptions, SrtOptions } from './options';
@@ -57,6 +57,9 @@ export class SrtSocket extends Duplex implements MuxEndpoint {
   private timer?: NodeJS.Timeout;
   private timerAt = Infinity;
   private pending?: { chunk: Buffer; offset: number; cb: WriteCallback };
+  /** Message API: the packets of a message being reassembled (PP first..last). */
+  private partial: Buffer[] = [];
+  private partialMsgNo = -1;
   private finalCb?: WriteCallback;
   private finalDeadlineUs = 0;
   private lastSubmitUs = 0;
@@ -68,6 +71,8 @@ export class SrtSocket extends Duplex implements MuxEndpoint {
     super({
       allowHalfOpen: false, // as net.Socket: SRT has no half-close
       decodeStrings: true,
+      // Message API: one write = one message, one read = one message.
+      objectMode: !!options.messageApi,
       readableHighWaterMark: options.readableHighWaterMark,
       writableHighWaterMark: options.writableHighWaterMark,
     });
@@ -146,7 +151,7 @@ export class SrtSocket extends Duplex implements MuxEndpoint {
     const now = nowUs();
     this.engine = new SrtConnection(cfg, {
       send: (pkt) => p.mux.send(pkt, p.peerPort, p.peerAddress),
-      deliver: (payload) => this.onDeliver(payload),
+      deliver: (payload, pkt) => this.onDeliver(payload, pkt),
       peerClosed: () => this.onPeerClosed(),
       broken: (msg) => this.destroy(srtError('ECONNRESET', `SRT connection broken: ${msg}`)),
       drain: () => this.pump(),
@@ -213,7 +218,20 @@ export class SrtSocket extends Duplex implements MuxEndpoint {
 
   // ------------------------------------------------------------------ writing
 
-  override _write(chunk: Buffer, _enc: BufferEncoding, cb: WriteCallback): void {
+  override _write(chunk: Buffer | string, enc: BufferEncoding, cb: WriteCallback): void {
+    if (typeof chunk === 'string') chunk = Buffer.from(chunk, enc); // object mode does not decode strings
+    else if (!Buffer.isBuffer(chunk)) {
+      cb(Object.assign(new TypeError('SrtSocket writes take a Buffer, Uint8Array or string'), { code: 'ERR_INVALID_ARG_TYPE' }));
+      return;
+    }
+    if (this.options.messageApi) {
+      // Live mode sends a message as one packet: refuse what cannot fit rather than cut it.
+      const max = this.engine ? this.engine.cfg.payloadSize : this.options.payloadSize;
+      if (chunk.length > max) {
+        cb(srtError('EMSGSIZE', `message of ${chunk.length} bytes exceeds the payload size (${max} bytes) in live mode`));
+        return;
+      }
+    }
     if (this.connecting || !this.engine) {
       // Held until 'connect'; Writable buffers further writes behind this one.
       this.pending = { chunk, offset: 0, cb };
@@ -302,10 +320,19 @@ export class SrtSocket extends Duplex implements MuxEndpoint {
     if (!this.destroyed) this.arm(engine.tick(now));
   }
 
-  private onDeliver(payload: Buffer): boolean {
+  private onDeliver(payload: Buffer, pkt: DataPacket): boolean {
     this.bytesRead += payload.length;
     this.touch();
-    return this.push(payload);
+    if (!this.options.messageApi || pkt.position === Position.SOLO) return this.push(payload);
+    // A message of several packets: push it whole, or drop it if a part is missing.
+    if (pkt.position === Position.FIRST || pkt.msgNo !== this.partialMsgNo) this.partial = [];
+    this.partialMsgNo = pkt.msgNo;
+    if (pkt.position !== Position.FIRST && this.partial.length === 0) return true; // its start was lost
+    this.partial.push(payload);
+    if (pkt.position !== Position.LAST) return true;
+    const msg = Buffer.concat(this.partial);
+    this.partial = [];
+    return this.push(msg);
   }
 
   private onPeerClosed(): void {

@@ -92,7 +92,7 @@ export interface ConnectionSink {
    * (the application is not reading): packets then wait in the bounded receive
    * buffer, the ACKs advertise less room, and resumeDelivery() picks up again.
    */
-  deliver(payload: Buffer): boolean | void;
+  deliver(payload: Buffer, pkt: DataPacket): boolean | void;
   /** The peer sent SHUTDOWN; everything received was delivered first. */
   peerClosed(): void;
   /** The connection died (peer idle timeout). */
@@ -431,7 +431,7 @@ export class SrtConnection {
     // Deliver whatever arrived, in order, before reporting the close.
     while (this.rcvBuf.stored > 0) {
       const p = this.rcvBuf.shift();
-      if (p) this.sink.deliver(p.payload);
+      if (p) this.sink.deliver(p.payload, p);
     }
     this.closed = true;
     this.sink.peerClosed();
@@ -551,7 +551,7 @@ export class SrtConnection {
       if (this.rcvBuf.peek()) {
         if (this.playAtOf(0) > nowUs) return;
         const p = this.rcvBuf.shift()!;
-        if (this.sink.deliver(p.payload) === false) this.deliveryPaused = true;
+        if (this.sink.deliver(p.payload, p) === false) this.deliveryPaused = true;
         continue;
       }
       if (!this.cfg.tlpktDrop) return;
