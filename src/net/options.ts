@@ -80,6 +80,16 @@ export interface ServerOptions extends SrtOptions {
 import { checkPassphrase, CryptoControl, KM_DEFAULTS } from '../protocol/crypto-control';
 import type { HandshakeConfig } from '../protocol/handshake';
 
+/**
+ * Passphrases of resolved options, kept off the objects themselves so that no inspection
+ * (not even util.inspect with showHidden) or serialization can reveal them.
+ */
+const PASSPHRASES = new WeakMap<ResolvedOptions, string>();
+
+export function passphraseOf(o: ResolvedOptions): string | undefined {
+  return PASSPHRASES.get(o);
+}
+
 /** Options with every default filled in and validated. */
 export interface ResolvedOptions {
   rcvLatency: number;
@@ -100,8 +110,6 @@ export interface ResolvedOptions {
   streamId: string;
   linger: number;
   messageApi: boolean;
-  /** Non-enumerable: never shows in util.inspect, JSON or logs. */
-  readonly passphrase?: string;
   pbKeyLen: number;
   enforcedEncryption: boolean;
   kmRefreshRate: number;
@@ -171,7 +179,7 @@ export function resolveOptions(o: SrtOptions = {}): ResolvedOptions {
   if (o.passphrase !== undefined && o.passphrase !== '') {
     if (typeof o.passphrase !== 'string') throw new TypeError('options.passphrase must be a string');
     checkPassphrase(o.passphrase);
-    Object.defineProperty(r, 'passphrase', { value: o.passphrase, enumerable: false });
+    PASSPHRASES.set(r, o.passphrase);
   }
   if (o.pbKeyLen !== undefined) {
     if (![0, 16, 24, 32].includes(o.pbKeyLen)) {
@@ -209,7 +217,7 @@ export function resolveOptions(o: SrtOptions = {}): ResolvedOptions {
 /** A connection's encryption state from its options (always present: it also carries enforcement). */
 export function cryptoFor(o: ResolvedOptions): CryptoControl {
   return new CryptoControl({
-    passphrase: o.passphrase,
+    passphrase: passphraseOf(o),
     pbKeyLen: o.pbKeyLen,
     enforcedEncryption: o.enforcedEncryption,
     kmRefreshRate: o.kmRefreshRate,

@@ -21,7 +21,7 @@ import { tsWrap } from '../protocol/sequence';
 import { nowUs } from './clock';
 import { srtError } from './errors';
 import { ConnectionRequest } from './connection-request';
-import { cryptoFor, handshakeConfig, resolveOptions, ResolvedOptions, ServerOptions, SrtOptions } from './options';
+import { cryptoFor, handshakeConfig, passphraseOf, resolveOptions, ResolvedOptions, ServerOptions, SrtOptions } from './options';
 import { SrtSocket } from './srt-socket';
 import { UdpMux } from './udp-mux';
 
@@ -182,7 +182,7 @@ export class SrtServer extends EventEmitter {
     if (hs.reqType === HandshakeType.INDUCTION) {
       if (this.closing) return; // not accepting: let the caller time out, as a closed port would
       const cookie = this.cookies.bake(rinfo.address, rinfo.port, Date.now());
-      const keyLen = this.resolved.passphrase ? this.resolved.pbKeyLen : 0;
+      const keyLen = passphraseOf(this.resolved) ? this.resolved.pbKeyLen : 0;
       this.sendHs(inductionResponse(hs, cookie, keyLen), hs.socketId, rinfo);
       return;
     }

@@ -7,7 +7,7 @@
  * errors, stats or util.inspect output.
  */
 import { inspect } from 'node:util';
-import { decodeKm, encodeKm, encodeKmState, KM_HEADER_SIZE, KmCipher, KmKeys, KmMessage, KmState } from './km-message';
+import { decodeKm, decodeKmState, encodeKm, encodeKmState, KM_HEADER_SIZE, KmCipher, KmKeys, KmMessage, KmState } from './km-message';
 import { KeyFlags } from './packet';
 import { RejectReason } from './reject-reason';
 import { aesCtr, deriveKek, GCM_TAG_LEN, gcmOpen, gcmSeal, newKey, unwrapKey, wrapKey } from './srt-crypto';
@@ -56,6 +56,8 @@ export class CryptoControl {
   #txActive = 1;
   /** Packets encrypted with the active key since it became active. */
   #txCount = 0;
+  /** The sending key is a random one the peer cannot have (libsrt createFakeSndContext). */
+  #fake = false;
   /** A dual-key KMREQ waiting for its KMRSP echo. */
   #pendingKm: Buffer | undefined;
   #pendingRetries = 0;
@@ -166,17 +168,21 @@ export class CryptoControl {
         this.sndKmState = this.rcvKmState = KmState.SECURED;
         return { ok: true };
       }
-      const state = rsp && rsp.length >= 4 ? rsp.readUInt32BE(0) : KmState.UNSECURED;
-      this.sndKmState = this.rcvKmState = state === KmState.BADSECRET ? KmState.BADSECRET : KmState.UNSECURED;
+      const state = rsp && rsp.length >= 4 ? decodeKmState(rsp) : KmState.UNSECURED;
+      // libsrt processSrtMsg_KMRSP: BADSECRET both ways; NOSECRET = the peer cannot decrypt us.
+      if (state === KmState.BADSECRET) this.sndKmState = this.rcvKmState = KmState.BADSECRET;
+      else if (state === KmState.NOSECRET) [this.sndKmState, this.rcvKmState] = [KmState.NOSECRET, KmState.UNSECURED];
+      else this.sndKmState = this.rcvKmState = KmState.UNSECURED;
       if (!this.enforced) return { ok: true };
       return state === KmState.BADSECRET
         ? { ok: false, reason: RejectReason.BADSECRET, message: 'the peer has a different passphrase' }
         : { ok: false, reason: RejectReason.UNSECURE, message: 'the peer has no passphrase' };
     }
     if (rsp) {
-      // We have no passphrase but the responder has one.
+      // We have no passphrase but the responder has one: it will send what we cannot decrypt.
       this.sndKmState = this.rcvKmState = KmState.UNSECURED;
       if (this.enforced) return { ok: false, reason: RejectReason.UNSECURE, message: 'the peer requires a passphrase' };
+      this.rcvKmState = KmState.NOSECRET;
     }
     return { ok: true };
   }
@@ -194,11 +200,14 @@ export class CryptoControl {
       if (this.enforced) return { ok: false, reason: RejectReason.UNSECURE, message: 'the peer has no passphrase' };
       this.sndKmState = KmState.NOSECRET;
       this.rcvKmState = KmState.UNSECURED;
+      this.installFakeTx();
       return { ok: true, kmrsp: encodeKmState(KmState.UNSECURED) };
     }
     if (!this.#passphrase) {
       if (this.enforced) return { ok: false, reason: RejectReason.UNSECURE, message: 'the peer requires a passphrase' };
-      this.sndKmState = this.rcvKmState = KmState.NOSECRET;
+      // We cannot decrypt the peer; we send in clear (we have no passphrase to protect).
+      this.sndKmState = KmState.UNSECURED;
+      this.rcvKmState = KmState.NOSECRET;
       return { ok: true, kmrsp: encodeKmState(KmState.NOSECRET) };
     }
     const km = decodeKm(kmreq);
@@ -206,11 +215,13 @@ export class CryptoControl {
     if (km && (km.cipher === KmCipher.GCM) !== this.gcm) {
       if (this.enforced) return { ok: false, reason: RejectReason.CRYPTO, message: 'the peer uses another cipher mode' };
       this.sndKmState = this.rcvKmState = KmState.BADCRYPTOMODE;
+      this.installFakeTx();
       return { ok: true, kmrsp: encodeKmState(KmState.BADCRYPTOMODE) };
     }
     if (!set) {
       if (this.enforced) return { ok: false, reason: RejectReason.BADSECRET, message: 'the peer has a different passphrase' };
       this.sndKmState = this.rcvKmState = KmState.BADSECRET;
+      this.installFakeTx();
       return { ok: true, kmrsp: encodeKmState(KmState.BADSECRET) };
     }
     // Bidirectional (HSv5): the initiator's keys serve both directions.
@@ -220,6 +231,17 @@ export class CryptoControl {
     this.keyLen = set.keyLen;
     this.sndKmState = this.rcvKmState = KmState.SECURED;
     return { ok: true, kmrsp: Buffer.from(kmreq) };
+  }
+
+  /**
+   * A socket with a passphrase never sends in clear: when the peer could not be keyed (and
+   * encryption is not enforced), data goes out under a random key it cannot have.
+   */
+  private installFakeTx(): void {
+    const keyLen = this.keyLen || 16;
+    this.#tx = { salt: newKey(16), keyLen, keys: [newKey(keyLen), undefined] };
+    this.#txActive = KeyFlags.EVEN;
+    this.#fake = true;
   }
 
   // ------------------------------------------------------------ KM refresh (EXT packets)
@@ -271,6 +293,7 @@ export class CryptoControl {
 
   /** Counts one encrypted packet and runs the refresh schedule (libsrt hcryptCtx_Tx_ManageKM). */
   private countPacket(): void {
+    if (this.#fake) return; // nobody can use a refresh of a key nobody has
     const tx = this.#tx!;
     const n = ++this.#txCount;
     const inactive = this.#txActive === KeyFlags.EVEN ? 1 : 0;

@@ -67,9 +67,16 @@ export function encodeKm(m: KmMessage): Buffer {
   return buf;
 }
 
-/** A one-word KMRSP carrying a KM state instead of an echo. */
+/**
+ * A one-word KMRSP carrying a KM state instead of an echo. libsrt writes this word in host
+ * order (little-endian on every platform it ships for): BADSECRET travels as 04 00 00 00.
+ */
 export function encodeKmState(state: number): Buffer {
   const b = Buffer.alloc(4);
-  b.writeUInt32BE(state, 0);
+  b.writeUInt32LE(state, 0);
   return b;
+}
+
+export function decodeKmState(word: Buffer): number {
+  return word.readUInt32LE(0);
 }

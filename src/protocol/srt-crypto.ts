@@ -28,6 +28,8 @@ export function wrapKey(kek: Buffer, plain: Buffer): Buffer {
 
 /** RFC 3394 unwrap; null when the integrity check fails (a wrong passphrase). */
 export function unwrapKey(kek: Buffer, wrapped: Buffer): Buffer | null {
+  // RFC 3394: at least two 64-bit blocks (the integrity block and one key block).
+  if (wrapped.length < 16 || wrapped.length % 8 !== 0) return null;
   try {
     const d = createDecipheriv(`id-aes${kek.length * 8}-wrap`, kek, WRAP_IV);
     return Buffer.concat([d.update(wrapped), d.final()]);

@@ -228,12 +228,8 @@ describe('encryption (srt-stream ↔ srt-stream)', function () {
       expect(caller.getStats().pktSent).to.be.at.least(200);
     });
 
-    // BUG (security): our listener, having a passphrase that did not match the caller's KM, sends its data
-    // in CLEAR; libsrt encrypts it with a fake key (crypto.cpp createFakeSndContext), so a caller with the
-    // wrong passphrase never reads the listener's data. Observed: the caller receives all 200 × 1316
-    // bytes in clear. See test/unit/crypto-control.test.ts "D.2: a listener with a passphrase never sends
-    // clear data".
-    it.skip('D.2 different passphrases, listener → caller: the caller with the wrong passphrase gets nothing (BUG: gets the plaintext)', async function () {
+    // A listener with a passphrase never sends clear data (libsrt createFakeSndContext).
+    it('D.2 different passphrases, listener → caller: the caller with the wrong passphrase gets nothing', async function () {
       const { caller, accepted } = await pair({ passphrase: OTHER, enforcedEncryption: false }, { passphrase: PASS, enforcedEncryption: false });
       const { got } = await oneWay(accepted, caller, 200, 'd2-back');
       expect(got.length, 'bytes delivered to the caller application').to.equal(0);
@@ -255,10 +251,8 @@ describe('encryption (srt-stream ↔ srt-stream)', function () {
       expect(accepted.getStats().pktRcvUndecrypt ?? 0).to.equal(0);
     });
 
-    // BUG (security), as D.2: our listener with a passphrase sends clear data to a caller that has none;
-    // libsrt's listener encrypts with a fake key (core.cpp interpretSrtHandshake post-check →
-    // createFakeSndContext, SND state NOSECRET), so the passphrase-less caller reads nothing.
-    it.skip('D.4 passphrase on the listener only, listener → caller: the caller without passphrase gets nothing (BUG: gets the plaintext)', async function () {
+    // A listener with a passphrase never sends clear data (libsrt createFakeSndContext).
+    it('D.4 passphrase on the listener only, listener → caller: the caller without passphrase gets nothing', async function () {
       const { caller, accepted } = await pair({ passphrase: PASS, enforcedEncryption: false }, { enforcedEncryption: false });
       const { got } = await oneWay(accepted, caller, 100, 'd4-back');
       expect(got.length).to.equal(0);
@@ -286,12 +280,7 @@ describe('encryption (srt-stream ↔ srt-stream)', function () {
       noSecret(String(caller), 'String(caller)');
     });
 
-    // BUG (minor): util.inspect(socket, { showHidden: true }) shows the passphrase: SrtSocket.options (an
-    // ordinary enumerable property) is the resolved options object, where the passphrase is merely
-    // non-enumerable (options.ts resolveOptions: Object.defineProperty(r, 'passphrase', { enumerable:
-    // false })); showHidden prints non-enumerable properties. Same for util.inspect(server, { showHidden })
-    // through SrtServer.resolved. Keeping it in a #private field or a WeakMap would hide it.
-    it.skip('util.inspect(socket/server, { showHidden: true }) does not show the passphrase either (BUG: it does)', async function () {
+    it('util.inspect(socket/server, { showHidden: true }) does not show the passphrase either', async function () {
       const { caller, srv } = await pair({ passphrase: SECRET }, { passphrase: SECRET });
       noSecret(inspect(caller, { showHidden: true, depth: 4 }), 'inspect(caller, showHidden)');
       noSecret(inspect(srv.server, { showHidden: true, depth: 4 }), 'inspect(server, showHidden)');
