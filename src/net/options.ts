@@ -65,6 +65,11 @@ export interface SrtOptions {
 export interface ConnectOptions extends SrtOptions {
   host?: string;
   port: number;
+  /**
+   * Rendezvous instead of caller: both sides connect to each other (SRT's NAT traversal mode).
+   * The local port defaults to `port`; the connect timeout is ten times connectTimeout, as libsrt.
+   */
+  rendezvous?: boolean;
   /** Local address/port to bind the caller's UDP socket to. */
   localAddress?: string;
   localPort?: number;

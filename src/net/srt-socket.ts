@@ -50,6 +50,8 @@ export class SrtSocket extends Duplex implements MuxEndpoint {
   bytesWritten = 0;
   /** True until the handshake completes. */
   connecting = false;
+  /** In rendezvous, the role the cookie contest gave us ('initiator' sends the HSREQ). */
+  rendezvousRole?: 'initiator' | 'responder';
   /** @internal */ readonly options: ResolvedOptions;
   /** @internal */ engine?: SrtConnection;
   /** @internal */ socketId = 0;
@@ -129,6 +131,7 @@ export class SrtSocket extends Duplex implements MuxEndpoint {
       socketId: p.socketId,
       peerSocketId: n.peerSocketId,
       isn: n.isn,
+      peerIsn: n.peerIsn,
       // AES-GCM's 16-byte tag comes out of the payload.
       payloadSize: Math.min(o.payloadSize, n.mss - 44 - (p.crypto?.overhead ?? 0)),
       rcvLatency: n.rcvLatency,

@@ -54,6 +54,8 @@ export interface ConnectionConfig {
   peerSocketId: number;
   /** Initial sequence number of both directions (the caller's ISN). */
   isn: number;
+  /** The peer's first sequence number, when it differs from ours (rendezvous: each side keeps its own). */
+  peerIsn?: number;
   payloadSize: number;
   /** Receiver latency applied to the peer's data, ms. */
   rcvLatency: number;
@@ -155,7 +157,8 @@ export class SrtConnection {
 
   constructor(readonly cfg: ConnectionConfig, private readonly sink: ConnectionSink, nowUs: number) {
     this.sndBuf = new SendBuffer(cfg.sndBufPackets, cfg.isn);
-    this.rcvBuf = new ReceiveBuffer(cfg.rcvBufPackets, cfg.isn);
+    const rcvIsn = cfg.peerIsn ?? cfg.isn;
+    this.rcvBuf = new ReceiveBuffer(cfg.rcvBufPackets, rcvIsn);
     this.flowWindow = cfg.flowWindow;
     this.cc = new LiveCC({
       maxBw: cfg.maxBw,
@@ -165,10 +168,10 @@ export class SrtConnection {
     });
     this.pacer = new TokenBucket(this.cc.rate(), 4 * (cfg.payloadSize + PACKET_OVERHEAD), nowUs);
     this.sendWindowStartUs = nowUs;
-    this.rcvNext = cfg.isn;
-    this.ackPoint = cfg.isn;
-    this.lastFullAckSeq = cfg.isn;
-    this.lastAckAckedSeq = cfg.isn;
+    this.rcvNext = rcvIsn;
+    this.ackPoint = rcvIsn;
+    this.lastFullAckSeq = rcvIsn;
+    this.lastAckAckedSeq = rcvIsn;
     this.lastAckAvail = cfg.rcvBufPackets;
     this.tsbpd = new TsbpdClock(cfg.tsbpdBaseUs + cfg.tsbpdRefTimestamp, cfg.tsbpdRefTimestamp, cfg.rcvLatency * 1000);
     this.lastSentUs = nowUs;

@@ -66,8 +66,10 @@ export interface HandshakeConfig {
 /** What both sides agreed on; everything a connection needs to start. */
 export interface Negotiated {
   peerSocketId: number;
-  /** Both directions start at the caller's ISN. */
+  /** Our first sequence number; with a listener both directions start at the caller's ISN. */
   isn: number;
+  /** The peer's first sequence number (differs from isn only in rendezvous). */
+  peerIsn?: number;
   mss: number;
   peerFlightFlagSize: number;
   /** Latency we apply as receiver (TSBPD), ms. */
@@ -115,7 +117,12 @@ export class CallerHandshake {
   /** The KM our CONCLUSION carries: the KMRSP must echo it. */
   private sentKm?: Buffer;
 
-  constructor(private readonly cfg: HandshakeConfig, private readonly peerAddress: string) {
+  constructor(
+    private readonly cfg: HandshakeConfig,
+    private readonly peerAddress: string,
+    /** Rendezvous initiator: the peer keeps its own ISN (no ISN echo to check). */
+    private readonly rendezvous = false,
+  ) {
     if (cfg.streamId !== undefined && Buffer.byteLength(cfg.streamId) > MAX_STREAM_ID) {
       throw new RangeError(`streamId is longer than ${MAX_STREAM_ID} bytes`);
     }
@@ -153,7 +160,9 @@ export class CallerHandshake {
     if (hs.reqType !== HandshakeType.CONCLUSION) return { kind: 'ignored', why: 'expected conclusion reply' };
     if (hs.version === 0) return { kind: 'rejected', reason: RejectReason.PEER, message: 'peer rejected the conclusion' };
     // A libsrt caller refuses a reply that does not carry its own ISN (a security check).
-    if (hs.isn !== this.cfg.isn) return { kind: 'rejected', reason: RejectReason.ROGUE, message: 'conclusion reply carries another ISN' };
+    if (!this.rendezvous && hs.isn !== this.cfg.isn) {
+      return { kind: 'rejected', reason: RejectReason.ROGUE, message: 'conclusion reply carries another ISN' };
+    }
     const rsp = findExtension(hs, HsExt.HSRSP);
     const body = rsp && decodeSrtHs(rsp.body);
     if (!body) return { kind: 'rejected', reason: RejectReason.ROGUE, message: 'conclusion reply has no HSRSP' };
@@ -171,6 +180,7 @@ export class CallerHandshake {
       negotiated: {
         peerSocketId: hs.socketId,
         isn: this.cfg.isn,
+        peerIsn: this.rendezvous ? hs.isn : undefined,
         mss: Math.min(this.cfg.mss, hs.mss),
         peerFlightFlagSize: hs.flightFlagSize,
         // The responder's values are final: its Snd field is our receive latency.
