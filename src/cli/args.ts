@@ -98,6 +98,8 @@ Endpoints:
   srt://HOST:PORT?PARAMS    SRT caller
   srt://:PORT?PARAMS        SRT listener (also mode=listener, or host 0.0.0.0 / [::]);
                             accepts the first caller only
+  srt://HOST:PORT?mode=rendezvous  SRT rendezvous (also inferred from a host plus adapter=);
+                            binds port= locally, by default the remote PORT
   udp://HOST:PORT           input: bind HOST:PORT (empty host = all; multicast joins the group),
                             one datagram per chunk; output: datagrams of <= 1316 bytes to HOST:PORT
                             (params: ttl, adapter, port, rcvbuf, sndbuf)
@@ -118,7 +120,7 @@ SRT parameters (srt-live-transmit names and units):
   passphrase (10..80 bytes), pbkeylen (0/16/24/32), enforcedencryption (0/1),
   kmrefreshrate, kmpreannounce (packets), cryptomode (1/aes-ctr, 2/aes-gcm)
   transtype=live   blocking, timeout (accepted, ignored)
-  Not supported yet: rendezvous, transtype=file, congestion=file, messageapi, packetfilter.
+  Not supported yet: transtype=file, congestion=file, messageapi, packetfilter.
   Unknown parameters are an error.
 
 Options:

@@ -10,7 +10,7 @@ export type Role = 'input' | 'output';
 
 export interface SrtSpec {
   kind: 'srt';
-  mode: 'caller' | 'listener';
+  mode: 'caller' | 'listener' | 'rendezvous';
   /** Caller: remote host. Listener: address to listen on ('' = all). */
   host: string;
   port: number;
@@ -79,13 +79,13 @@ function resolveSrt(host: string, port: number, params: QueryParam[], raw: strin
   // wildcard host as listener: calling 0.0.0.0 is never what an ffmpeg-style `srt://0.0.0.0:9000` means.
   let mode = p.mode;
   if (!mode) mode = WILDCARDS.has(host) ? 'listener' : p.localAddress ? 'rendezvous' : 'caller';
-  if (mode === 'rendezvous') {
-    throw new UsageError(
-      `rendezvous mode is not supported yet in srt-stream` +
-        (p.mode ? '' : ` (inferred from a host plus adapter= in '${raw}'; add mode=caller to call from that address)`),
-    );
-  }
   const label = `srt://${fmtHost(host)}:${port}`;
+  if (mode === 'rendezvous') {
+    // Both sides call each other; the local port is the remote one unless port= says otherwise.
+    if (host === '' || WILDCARDS.has(host)) throw new UsageError(`mode=rendezvous needs the peer's host in '${raw}'`);
+    if (port === 0) throw new UsageError(`bad port 0 for a rendezvous in '${raw}'`);
+    return { kind: 'srt', mode, host, port, options: p.options, localAddress: p.localAddress, localPort: p.localPort, notes: p.notes, label };
+  }
   if (mode === 'caller') {
     if (host === '') throw new UsageError(`mode=caller needs a host in '${raw}'`);
     if (port === 0) throw new UsageError(`bad port 0 for a caller in '${raw}'`);

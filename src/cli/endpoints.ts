@@ -117,12 +117,13 @@ async function openedOrFailed(s: fs.ReadStream | fs.WriteStream, ctx: OpenContex
 // ---- SRT ----------------------------------------------------------------------------------------
 
 async function openSrt(spec: SrtSpec, ctx: OpenContext, role: 'input' | 'output'): Promise<Opened> {
-  if (spec.mode === 'caller') {
+  if (spec.mode === 'caller' || spec.mode === 'rendezvous') {
     // connect() may throw synchronously (bad options): that is a runtime error like a failed connect.
     const sock = connect({
       ...spec.options,
       host: spec.host,
       port: spec.port,
+      rendezvous: spec.mode === 'rendezvous',
       ...(spec.localAddress !== undefined ? { localAddress: spec.localAddress } : {}),
       ...(spec.localPort !== undefined ? { localPort: spec.localPort } : {}),
     });

@@ -38,7 +38,7 @@ describe('srt-pipe CLI', function () {
       ['unknown srt parameter (named)', ['srt://:9000?latency=100&latencyy=5', '-'], /unknown srt:\/\/ parameter: latencyy/],
       ['unsupported parameter', ['srt://:9000?packetfilter=fec', '-'], /packetfilter: packet filtering \(FEC\) is not supported yet in srt-stream/],
       ['passphrase too short (not echoed)', ['srt://:9000?passphrase=shortpw', '-'], /passphrase must be 10 to 80 bytes long(?![\s\S]*shortpw)/],
-      ['rendezvous', ['srt://h:9000?mode=rendezvous', '-'], /rendezvous mode is not supported yet/],
+      ['rendezvous without a peer host', ['srt://:9000?mode=rendezvous', '-'], /mode=rendezvous needs the peer's host/],
       ['bad port', ['-', 'srt://h:70000'], /bad port '70000'/],
       ['bad stats interval', ['-s', 'x', '-', '-'], /-s x/],
       ['unknown scheme', ['rtmp://h:1935/x', '-'], /unsupported scheme/],

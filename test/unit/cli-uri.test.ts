@@ -116,9 +116,10 @@ describe('cli: SRT mode inference', () => {
     usageError(() => srt('srt://h:9000?mode=bogus'), /mode=bogus/);
   });
 
-  it('rendezvous (explicit, or host + adapter) is not supported yet', () => {
-    usageError(() => srt('srt://h:9000?mode=rendezvous'), /rendezvous mode is not supported yet/);
-    usageError(() => srt('srt://h:9000?adapter=10.0.0.2'), /inferred from a host plus adapter/);
+  it('rendezvous: explicit, or inferred from a host plus adapter= (srt-live-transmit); port= is the local port', () => {
+    expect(srt('srt://h:9000?mode=rendezvous')).to.include({ mode: 'rendezvous', host: 'h', port: 9000 });
+    expect(srt('srt://h:9000?adapter=10.0.0.2&port=9001')).to.include({ mode: 'rendezvous', localAddress: '10.0.0.2', localPort: 9001 });
+    usageError(() => srt('srt://:9000?mode=rendezvous'), /needs the peer's host/);
   });
 
   it('notes port= on a listener as ignored', () => {
