@@ -26,7 +26,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ImpairmentRelay, type Impairment, type RelayCounters } from '../src/tools/impairment-relay';
 import { GeneratorResult, PacedGenerator } from './generator';
-import { Child, countBytes, delay, freeUdpPort, spawnChild, stopAll, stopChild, waitForSrtListener, waitForStderr } from './proc';
+import { Child, countBytes, delay, freeUdpPort, nodeChild, spawnChild, stopAll, stopChild, waitForSrtListener, waitForStderr, waitMsg } from './proc';
 
 const SECONDS = Number(process.env.BENCH_LOSS_SECONDS ?? 8);
 const MBPS = Number(process.env.BENCH_LOSS_MBPS ?? 10);
@@ -68,30 +68,7 @@ interface ChildReport { type: 'report'; bytes: number; stats: Record<string, num
 
 const IMPAIRMENT: Impairment = { loss: LOSS_PCT / 100, delayMs: DELAY_MS };
 
-function nodeChild(name: string, script: string, args: (string | number)[], stdin: 'pipe' | 'ignore'): Child {
-  const extra = (process.env.BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
-  return spawnChild(name, process.execPath, [...extra, script, ...args.map(String)], { stdio: [stdin, 'ignore', 'pipe', 'ipc'] });
-}
 
-function waitMsg<T = Record<string, unknown>>(c: Child, type: string, timeoutMs: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const onMsg = (m: { type?: string; message?: string }) => {
-      if (m?.type === type) finish(undefined, m as T);
-      else if (m?.type === 'error') finish(new Error(`${c.name}: ${m.message}`));
-    };
-    const onExit = () => finish(new Error(`${c.name} exited while waiting for '${type}'\n${c.stderr().slice(-2000)}`));
-    const finish = (e?: Error, v?: T) => {
-      clearTimeout(t);
-      c.proc.off('message', onMsg);
-      c.proc.off('exit', onExit);
-      if (e) reject(e);
-      else resolve(v as T);
-    };
-    const t = setTimeout(() => finish(new Error(`${c.name}: no '${type}' within ${timeoutMs} ms\n${c.stderr().slice(-2000)}`)), timeoutMs);
-    c.proc.on('message', onMsg);
-    c.proc.once('exit', onExit);
-  });
-}
 
 async function waitExit(c: Child, ms: number): Promise<boolean> {
   return Promise.race([c.exited.then(() => true), delay(ms).then(() => false)]);

@@ -238,3 +238,31 @@ export function waitForSrtListener(port: number, timeoutMs = 5000): Promise<void
 }
 
 export const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** A node child running a compiled bench script, with an IPC channel for its reports. */
+export function nodeChild(name: string, script: string, args: (string | number)[], stdin: 'pipe' | 'ignore'): Child {
+  // BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") goes to the srt-stream children only.
+  const extra = (process.env.BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+  return spawnChild(name, process.execPath, [...extra, script, ...args.map(String)], { stdio: [stdin, 'ignore', 'pipe', 'ipc'] });
+}
+
+/** Waits for an IPC message of `type` from a child; rejects on its 'error' message, exit or timeout. */
+export function waitMsg<T = Record<string, unknown>>(c: Child, type: string, timeoutMs: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const onMsg = (m: { type?: string; message?: string }) => {
+      if (m?.type === type) finish(undefined, m as T);
+      else if (m?.type === 'error') finish(new Error(`${c.name}: ${m.message}`));
+    };
+    const onExit = () => finish(new Error(`${c.name} exited while waiting for '${type}'\n${c.stderr().slice(-2000)}`));
+    const finish = (e?: Error, v?: T) => {
+      clearTimeout(t);
+      c.proc.off('message', onMsg);
+      c.proc.off('exit', onExit);
+      if (e) reject(e);
+      else resolve(v as T);
+    };
+    const t = setTimeout(() => finish(new Error(`${c.name}: no '${type}' within ${timeoutMs} ms\n${c.stderr().slice(-2000)}`)), timeoutMs);
+    c.proc.on('message', onMsg);
+    c.proc.once('exit', onExit);
+  });
+}

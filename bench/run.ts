@@ -34,8 +34,8 @@ import { ELD_RESOLUTION_MS, WindowMetrics } from './child-metrics';
 import { GeneratorResult, PacedGenerator } from './generator';
 import { LossRow, lossSummary, printLossTable, runLossScenarios } from './loss';
 import {
-  Child, countBytes, cpuTimeUs, delay, freeUdpPort, installExitGuards, spawnChild, statusKb, stopAll, stopChild, threadCpuUs,
-  waitForSrtListener, waitForStderr,
+  Child, countBytes, cpuTimeUs, delay, freeUdpPort, installExitGuards, nodeChild, spawnChild, statusKb, stopAll, stopChild, threadCpuUs,
+  waitForSrtListener, waitForStderr, waitMsg,
 } from './proc';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
@@ -94,31 +94,7 @@ interface ChildReport {
 
 // ------------------------------------------------------------------ helpers
 
-function nodeChild(name: string, script: string, args: (string | number)[], stdin: 'pipe' | 'ignore'): Child {
-  // BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") goes to the srt-stream children only.
-  const extra = (process.env.BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
-  return spawnChild(name, process.execPath, [...extra, script, ...args.map(String)], { stdio: [stdin, 'ignore', 'pipe', 'ipc'] });
-}
 
-function waitMsg<T = Record<string, unknown>>(c: Child, type: string, timeoutMs: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const onMsg = (m: { type?: string; message?: string }) => {
-      if (m?.type === type) finish(undefined, m as T);
-      else if (m?.type === 'error') finish(new Error(`${c.name}: ${m.message}`));
-    };
-    const onExit = () => finish(new Error(`${c.name} exited while waiting for '${type}'\n${c.stderr().slice(-2000)}`));
-    const finish = (e?: Error, v?: T) => {
-      clearTimeout(t);
-      c.proc.off('message', onMsg);
-      c.proc.off('exit', onExit);
-      if (e) reject(e);
-      else resolve(v as T);
-    };
-    const t = setTimeout(() => finish(new Error(`${c.name}: no '${type}' within ${timeoutMs} ms\n${c.stderr().slice(-2000)}`)), timeoutMs);
-    c.proc.on('message', onMsg);
-    c.proc.once('exit', onExit);
-  });
-}
 
 function sltStatsArgs(file: string): string[] {
   return ['-s', '500', '-f', '-pf', 'json', '-statsout', file];
