@@ -180,7 +180,7 @@ export class CallerHandshake {
       negotiated: {
         peerSocketId: hs.socketId,
         isn: this.cfg.isn,
-        peerIsn: this.rendezvous ? hs.isn : undefined,
+        ...(this.rendezvous ? { peerIsn: hs.isn } : {}),
         mss: Math.min(this.cfg.mss, hs.mss),
         peerFlightFlagSize: hs.flightFlagSize,
         // The responder's values are final: its Snd field is our receive latency.
