@@ -52,6 +52,13 @@ export interface SrtOptions {
   /** Linger on end(): how long end() may wait for the peer to acknowledge everything, ms. Default 3000 (live). */
   linger?: number;
   /**
+   * 'live' (default) or 'file' (SRTO_TRANSTYPE): file mode transfers bytes as fast as the link
+   * allows (FileCC congestion control), without TSBPD or too-late drop, with the stream API, and
+   * end() lingers until the peer has everything. Its defaults are libsrt's: payloadSize 1456,
+   * tlpktDrop and nakReport off, linger 180 s.
+   */
+  transType?: 'live' | 'file';
+  /**
    * Message API (SRTO_MESSAGEAPI for library users): the socket is in object mode, each write()
    * is one message and each read yields one whole message. In live mode a message must fit in
    * one packet (payloadSize), else the write fails with EMSGSIZE.
@@ -114,6 +121,7 @@ export interface ResolvedOptions {
   nakReport: boolean;
   streamId: string;
   linger: number;
+  transType: 'live' | 'file';
   messageApi: boolean;
   pbKeyLen: number;
   enforcedEncryption: boolean;
@@ -140,6 +148,7 @@ export const DEFAULTS: ResolvedOptions = {
   nakReport: true,
   streamId: '',
   linger: 3000,
+  transType: 'live',
   messageApi: false,
   pbKeyLen: 0,
   enforcedEncryption: true,
@@ -158,8 +167,22 @@ function checkInt(name: string, v: number, min: number, max: number): number {
 }
 
 /** Fills defaults and validates, throwing RangeError (code ERR_OUT_OF_RANGE) on bad values. */
+/** What transtype=file changes in libsrt's defaults (socketconfig.cpp SRTO_TRANSTYPE). */
+export const FILE_DEFAULTS: Partial<ResolvedOptions> = {
+  transType: 'file',
+  payloadSize: 1456,
+  rcvLatency: 0,
+  peerLatency: 0,
+  tlpktDrop: false,
+  nakReport: false,
+  linger: 180_000,
+};
+
 export function resolveOptions(o: SrtOptions = {}): ResolvedOptions {
-  const r: ResolvedOptions = { ...DEFAULTS };
+  if (o.transType !== undefined && o.transType !== 'live' && o.transType !== 'file') {
+    throw new TypeError("options.transType must be 'live' or 'file'");
+  }
+  const r: ResolvedOptions = { ...DEFAULTS, ...(o.transType === 'file' ? FILE_DEFAULTS : {}) };
   if (o.latency !== undefined) r.rcvLatency = r.peerLatency = checkInt('latency', o.latency, 0, 65535);
   if (o.rcvLatency !== undefined) r.rcvLatency = checkInt('rcvLatency', o.rcvLatency, 0, 65535);
   if (o.peerLatency !== undefined) r.peerLatency = checkInt('peerLatency', o.peerLatency, 0, 65535);
@@ -243,5 +266,8 @@ export function handshakeConfig(o: ResolvedOptions, socketId: number, isn: numbe
     peerLatency: o.peerLatency,
     tlpktDrop: o.tlpktDrop,
     nakReport: o.nakReport,
+    fileMode: o.transType === 'file',
+    // On the wire live is always the message API; file mode uses it only when asked.
+    messageApi: o.transType === 'file' ? o.messageApi : undefined,
   };
 }

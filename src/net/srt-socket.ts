@@ -9,6 +9,7 @@ import { Duplex } from 'readable-stream';
 import { ConnectionConfig, SrtConnection } from '../protocol/connection';
 import type { CryptoControl } from '../protocol/crypto-control';
 import type { Negotiated } from '../protocol/handshake';
+import { SrtFlag } from '../protocol/handshake-packet';
 import { KmState } from '../protocol/km-message';
 import { ControlType, DataPacket, decodePacket, Position } from '../protocol/packet';
 import { nowUs } from './clock';
@@ -150,6 +151,10 @@ export class SrtSocket extends Duplex implements MuxEndpoint {
       tlpktDrop: o.tlpktDrop,
       nakReport: o.nakReport,
       crypto: p.crypto,
+      // TSBPD on receive only when the peer timestamps for it (live); file mode delivers at once.
+      tsbpd: o.transType !== 'file' && (n.peerFlags & SrtFlag.TSBPDSND) !== 0,
+      fileMode: o.transType === 'file',
+      peerNakReport: (n.peerFlags & SrtFlag.NAKREPORT) !== 0,
     };
     const now = nowUs();
     this.engine = new SrtConnection(cfg, {

@@ -10,6 +10,7 @@
  *   deliverDue      TSBPD: deliver at base + timestamp + latency, too-late drop of gaps
  *   dropTooLate     sender drop of packets older than max(peer latency, 1 s) + 20 ms
  *   sendPending     paced (re)transmission through a token bucket
+ *   checkRexmitTimer retransmission without a NAK: file mode (LATEREXMIT), or a live peer without NAKREPORT
  */
 import type { CryptoControl } from './crypto-control';
 import { LossList } from './loss-list';
@@ -30,6 +31,7 @@ import {
   Position,
   writeDataHeader,
 } from './packet';
+import { FileCC, FileCcInput } from './file-cc';
 import { LiveCC } from './live-cc';
 import { TokenBucket } from './pacer';
 import { ArrivalRateEstimator } from './rate-estimator';
@@ -84,6 +86,12 @@ export interface ConnectionConfig {
   nakReport: boolean;
   /** Keys and KM refresh; data is sent encrypted once it holds a sending key. */
   crypto?: CryptoControl;
+  /** Deliver at timestamp + latency (live); false delivers in order at once (file mode). Default true. */
+  tsbpd?: boolean;
+  /** File mode: FileCC congestion control and timer-driven retransmission (LATEREXMIT). */
+  fileMode?: boolean;
+  /** The peer sends periodic NAKs (its HSREQ/HSRSP NAKREPORT flag). Default true. */
+  peerNakReport?: boolean;
 }
 
 export interface ConnectionSink {
@@ -119,6 +127,10 @@ export class SrtConnection {
   private readonly rexmit = new LossList();
   private readonly pacer: TokenBucket;
   private readonly cc: LiveCC;
+  private readonly fileCc?: FileCC;
+  /** When the peer last acknowledged something, and how many retransmission timeouts since (libsrt m_iReXmitCount). */
+  private lastRspAckUs: number;
+  private rexmitCount = 1;
   /** The last new packet sent opened a probe pair: send the next one unpaced. */
   private probePending = false;
   private sendWindowStartUs: number;
@@ -132,6 +144,7 @@ export class SrtConnection {
   /** Link capacity and receive rate the peer reported in its last full ACK. */
   peerLinkCapacity = 0;
   peerRecvRate = 0;
+  peerPktRecvRate = 0;
 
   // ---- receiver state
   private readonly rcvBuf: ReceiveBuffer;
@@ -166,7 +179,9 @@ export class SrtConnection {
       minInputBw: cfg.minInputBw ?? 0,
       overheadBw: cfg.overheadBw ?? 25,
     });
-    this.pacer = new TokenBucket(this.cc.rate(), 4 * (cfg.payloadSize + PACKET_OVERHEAD), nowUs);
+    if (cfg.fileMode) this.fileCc = new FileCC(cfg.isn, nowUs, cfg.payloadSize + PACKET_OVERHEAD);
+    this.pacer = new TokenBucket(this.ccRate(), 4 * (cfg.payloadSize + PACKET_OVERHEAD), nowUs);
+    this.lastRspAckUs = nowUs;
     this.sendWindowStartUs = nowUs;
     this.rcvNext = rcvIsn;
     this.ackPoint = rcvIsn;
@@ -219,11 +234,23 @@ export class SrtConnection {
     });
     if (position === Position.SOLO || position === Position.LAST) this.nextMsgNo = msgNoInc(this.nextMsgNo);
     this.cc.onInput(payload.length + PACKET_OVERHEAD, nowUs);
-    this.pacer.rate = this.cc.rate();
+    this.pacer.rate = this.ccRate();
     this.sendPending(nowUs);
     const ok = this.writable;
     if (!ok) this.needDrain = true;
     return ok;
+  }
+
+  /** The pacing rate, bytes/s: FileCC's period in file mode, LiveCC's rate otherwise. */
+  private ccRate(): number {
+    const fc = this.fileCc;
+    if (!fc) return this.cc.rate();
+    const rate = fc.rate(this.cfg.payloadSize + PACKET_OVERHEAD);
+    return this.cfg.maxBw > 0 ? Math.min(rate, this.cfg.maxBw) : rate;
+  }
+
+  private ccInput(): FileCcInput {
+    return { srttUs: this.rtt.srtt, recvRate: this.peerPktRecvRate, bandwidth: this.peerLinkCapacity, maxCwnd: this.flowWindow };
   }
 
   /** Everything written was acknowledged (or dropped). */
@@ -358,6 +385,8 @@ export class SrtConnection {
       this.sndBuf.dropBefore(ack.lastAckSeq);
       this.rexmit.removeUpTo(seqDec(ack.lastAckSeq));
     }
+    this.lastRspAckUs = nowUs;
+    this.rexmitCount = 1;
     if (ack.rtt !== undefined) {
       // Full ACK: answer with ACKACK so the peer measures RTT.
       this.sendControl(ControlType.ACKACK, pkt.typeInfo, undefined, nowUs);
@@ -365,6 +394,11 @@ export class SrtConnection {
       if (ack.availBuf !== undefined) this.flowWindow = Math.max(2, ack.availBuf);
       if (ack.linkCapacity) this.peerLinkCapacity = ack.linkCapacity;
       if (ack.recvRate !== undefined) this.peerRecvRate = ack.recvRate;
+      if (ack.pktRecvRate) this.peerPktRecvRate = ack.pktRecvRate;
+    }
+    if (this.fileCc) {
+      this.fileCc.onAck(ack.lastAckSeq, nowUs, this.ccInput());
+      this.pacer.rate = this.ccRate();
     }
     this.sendPending(nowUs);
   }
@@ -388,6 +422,11 @@ export class SrtConnection {
     const lastSent = seqDec(this.sndBuf.nextToSend);
     for (const [a, b] of ranges) {
       if (seqCmp(a, b) > 0 || seqCmp(b, lastSent) > 0) return void this.counters.add('pktRecvInvalid');
+    }
+    if (this.fileCc && ranges.length > 0) {
+      const lost = ranges.reduce((n, [a, b]) => n + seqOffset(a, b) + 1, 0);
+      this.fileCc.onLoss(ranges[0][0], lost, lastSent, this.ccInput());
+      this.pacer.rate = this.ccRate();
     }
     for (const [a, b] of ranges) {
       this.counters.add('pktSndLoss', seqOffset(a, b) + 1);
@@ -448,6 +487,7 @@ export class SrtConnection {
     if (this.checkPeerIdle(nowUs)) return Infinity;
     this.deliverDue(nowUs);
     this.dropTooLate(nowUs);
+    this.checkRexmitTimer(nowUs);
     this.sendPending(nowUs);
     this.checkAckTimer(nowUs);
     this.checkNakTimer(nowUs);
@@ -477,6 +517,29 @@ export class SrtConnection {
     this.closed = true;
     this.sink.broken(`peer idle for more than ${this.cfg.peerIdleTimeoutMs} ms`);
     return true;
+  }
+
+  /** Retransmission timeout: SRTT + 4·RTTVar + 20 ms per expiration, plus 10 ms (libsrt checkRexmitTimer). */
+  private rexmitDeadline(): number {
+    if (!this.fileCc && this.cfg.peerNakReport !== false) return Infinity; // live: the receiver re-NAKs
+    if (this.sndBuf.inFlight === 0) return Infinity;
+    const rttSyn = this.rtt.srtt + 4 * this.rtt.rttVar + 2 * ACK_INTERVAL_US;
+    return this.lastRspAckUs + this.rexmitCount * rttSyn + ACK_INTERVAL_US;
+  }
+
+  /**
+   * Without periodic NAKs a lost NAK (or a lost tail) would never be repaired: when nothing was
+   * acknowledged for a timeout, resend everything in flight (file mode only when no NAKed packet
+   * is still waiting: LATEREXMIT).
+   */
+  private checkRexmitTimer(nowUs: number): void {
+    if (nowUs <= this.rexmitDeadline()) return;
+    if (!this.fileCc || this.rexmit.isEmpty) this.rexmit.append(this.sndBuf.firstSeq, seqDec(this.sndBuf.nextToSend));
+    this.rexmitCount++;
+    if (this.fileCc) {
+      this.fileCc.onTimeout(this.ccInput());
+      this.pacer.rate = this.ccRate();
+    }
   }
 
   private checkAckTimer(nowUs: number): void {
@@ -517,10 +580,11 @@ export class SrtConnection {
     if (play < t) t = play;
     const km = this.cfg.crypto?.nextKmAt(this.rtt.srtt) ?? Infinity;
     if (km < t) t = Math.max(km, nowUs);
+    t = Math.min(t, this.rexmitDeadline() + 1);
     if (this.sndBuf.length > 0) {
       const oldest = this.sndBuf.oldest()!;
       if (this.cfg.tlpktDrop) t = Math.min(t, oldest.submittedUs + this.sndDropThresholdUs());
-      if (!this.rexmit.isEmpty || (this.sndBuf.unsent > 0 && this.sndBuf.inFlight < this.flowWindow)) {
+      if (!this.rexmit.isEmpty || (this.sndBuf.unsent > 0 && this.sndBuf.inFlight < this.sendWindow())) {
         t = Math.min(t, nowUs + Math.max(200, this.pacer.waitUs(this.cfg.payloadSize + PACKET_OVERHEAD)));
       }
     }
@@ -529,8 +593,9 @@ export class SrtConnection {
 
   // =================================================================== TSBPD delivery
 
+  /** Local play time of a buffered packet; without TSBPD (file mode) everything is due now. */
   private playAtOf(offset: number): number {
-    return this.tsbpd.playTime(this.rcvBuf.timestampOf(offset));
+    return this.cfg.tsbpd === false ? -Infinity : this.tsbpd.playTime(this.rcvBuf.timestampOf(offset));
   }
 
   /** The application reads again: deliver what is due. */
@@ -617,7 +682,8 @@ export class SrtConnection {
       this.counters.add('byteRetrans', e.payload.length);
       this.transmit(e, true, nowUs);
     }
-    while (this.sndBuf.unsent > 0 && this.sndBuf.inFlight < this.flowWindow) {
+    const window = this.sendWindow();
+    while (this.sndBuf.unsent > 0 && this.sndBuf.inFlight < window) {
       const e = this.sndBuf.get(this.sndBuf.nextToSend)!;
       // The second packet of a probe pair goes out right behind the first (libsrt packData).
       if (!this.probePending && !this.pacer.tryTake(e.payload.length + PACKET_OVERHEAD)) break;
@@ -628,6 +694,11 @@ export class SrtConnection {
       this.transmit(e, false, nowUs);
     }
     this.maybeDrain();
+  }
+
+  /** Packets that may be in flight: the flow window, and FileCC's congestion window. */
+  private sendWindow(): number {
+    return this.fileCc ? Math.min(this.flowWindow, Math.max(2, Math.floor(this.fileCc.cwnd))) : this.flowWindow;
   }
 
   private transmit(e: SendEntry, retransmitted: boolean, nowUs: number): void {
@@ -714,7 +785,7 @@ export class SrtConnection {
     s.msTimeStamp = Math.round((nowUs - this.cfg.startUs) / 1000);
     s.msRTT = this.rtt.srtt / 1000;
     s.pktFlowWindow = this.flowWindow;
-    s.pktCongestionWindow = this.flowWindow;
+    s.pktCongestionWindow = this.sendWindow();
     s.pktFlightSize = this.sndBuf.inFlight;
     s.pktSndBuf = this.sndBuf.length;
     s.byteSndBuf = this.sndBuf.bytes;

@@ -37,12 +37,22 @@ export function rejectReasonOf(reqType: number): number {
   return reason >= REJECT_REASON_COUNT && reason < REJECT_BASE ? RejectReason.UNKNOWN : reason;
 }
 
-/** libsrt's default live-mode HSREQ flags: 0xBF. */
-export function liveFlags(opts: { tlpktDrop: boolean; nakReport: boolean }): number {
-  let f = SrtFlag.TSBPDSND | SrtFlag.TSBPDRCV | SrtFlag.HAICRYPT | SrtFlag.REXMITFLG | SrtFlag.FILTERCAP;
+/**
+ * Our HSREQ flags as libsrt sets them: 0xBF for live defaults; 0xE4 for file mode
+ * (no TSBPD, no too-late drop, no periodic NAK, stream API).
+ */
+export function hsreqFlags(opts: { tlpktDrop: boolean; nakReport: boolean; fileMode?: boolean; messageApi?: boolean }): number {
+  let f = SrtFlag.HAICRYPT | SrtFlag.REXMITFLG | SrtFlag.FILTERCAP;
+  if (!opts.fileMode) f |= SrtFlag.TSBPDSND | SrtFlag.TSBPDRCV;
   if (opts.tlpktDrop) f |= SrtFlag.TLPKTDROP;
   if (opts.nakReport) f |= SrtFlag.NAKREPORT;
+  if (streamApi(opts)) f |= SrtFlag.STREAM;
   return f;
+}
+
+/** The stream API is file mode's default; live mode always uses the message API. */
+function streamApi(opts: { fileMode?: boolean; messageApi?: boolean }): boolean {
+  return opts.messageApi === undefined ? !!opts.fileMode : !opts.messageApi;
 }
 
 /** Local settings that go into a handshake. */
@@ -57,6 +67,10 @@ export interface HandshakeConfig {
   peerLatency: number;
   tlpktDrop: boolean;
   nakReport: boolean;
+  /** File transfer mode (transtype=file): congestion "file", no TSBPD. */
+  fileMode?: boolean;
+  /** Message API; undefined means the mode's default (live: messages, file: stream). */
+  messageApi?: boolean;
   /** Caller only. */
   streamId?: string;
   /** Encryption state and settings (passphrase, key length, enforcement); none means no passphrase, enforced. */
@@ -200,15 +214,21 @@ export class CallerHandshake {
         type: HsExt.HSREQ,
         body: encodeSrtHs({
           srtVersion: SRT_VERSION,
-          flags: liveFlags(cfg),
-          rcvLatency: cfg.rcvLatency,
-          sndLatency: cfg.peerLatency,
+          flags: hsreqFlags(cfg),
+          // Without TSBPD (file mode) libsrt sends no latency.
+          rcvLatency: cfg.fileMode ? 0 : cfg.rcvLatency,
+          sndLatency: cfg.fileMode ? 0 : cfg.peerLatency,
         }),
       },
     ];
     let flags: number = HsExtFlag.HSREQ;
     if (cfg.streamId) {
       ext.push({ type: HsExt.SID, body: encodeHsString(cfg.streamId) });
+      flags |= HsExtFlag.CONFIG;
+    }
+    // The congestion controller is named only when it is not "live".
+    if (cfg.fileMode) {
+      ext.push({ type: HsExt.CONGESTION, body: encodeHsString('file') });
       flags |= HsExtFlag.CONFIG;
     }
     // The Type field advertises a configured (or adopted) key length only, as libsrt.
@@ -319,8 +339,11 @@ export function negotiateAsResponder(
   cfg: HandshakeConfig,
 ): { response: Handshake; negotiated: Negotiated } {
   // Checked in libsrt's order: the HSREQ block, then KMREQ, then the config blocks.
-  if (parsed.hsreqFlags & SrtFlag.STREAM) {
-    throw new HandshakeRejection(RejectReason.MESSAGEAPI, 'stream API (file mode) is not supported in live mode');
+  if (!!(parsed.hsreqFlags & SrtFlag.STREAM) !== streamApi(cfg)) {
+    throw new HandshakeRejection(
+      RejectReason.MESSAGEAPI,
+      streamApi(cfg) ? 'the peer uses the message API, we the stream API (file mode)' : 'the peer uses the stream API (file mode), we the message API',
+    );
   }
   let kmrsp: Buffer | undefined;
   const kmreq = parsed.hasKm ? parsed.kmreq ?? Buffer.alloc(0) : undefined;
@@ -332,8 +355,9 @@ export function negotiateAsResponder(
     // No passphrase and enforced encryption (the default): libsrt refuses such a caller.
     throw new HandshakeRejection(RejectReason.UNSECURE, 'peer requires encryption');
   }
-  if (parsed.congestion !== undefined && parsed.congestion !== 'live') {
-    throw new HandshakeRejection(RejectReason.CONGESTION, `congestion control "${parsed.congestion}" is not supported`);
+  const ourCongestion = cfg.fileMode ? 'file' : 'live';
+  if ((parsed.congestion ?? 'live') !== ourCongestion) {
+    throw new HandshakeRejection(RejectReason.CONGESTION, `congestion control "${parsed.congestion ?? 'live'}" where we use "${ourCongestion}"`);
   }
   // The HSRSP mirrors the initiator's capabilities (libsrt fillSrtHandshake_HSRSP): we receive
   // with TSBPD only if it sends with it, send with TSBPD only if it receives with it.
@@ -365,8 +389,10 @@ export function negotiateAsResponder(
         body: encodeSrtHs({ srtVersion: SRT_VERSION, flags, rcvLatency, sndLatency }),
       },
       ...(kmrsp ? [{ type: HsExt.KMRSP, body: kmrsp }] : []),
+      ...(cfg.fileMode ? [{ type: HsExt.CONGESTION, body: encodeHsString('file') }] : []),
     ],
   };
+  if (cfg.fileMode) response.extField |= HsExtFlag.CONFIG;
   return {
     response,
     negotiated: {

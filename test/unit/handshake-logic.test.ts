@@ -21,6 +21,7 @@ import {
   SrtFlag,
   UDT_DGRAM,
   decodeHandshake,
+  decodeHsString,
   decodeSrtHs,
   encodeHandshake,
   encodeHsString,
@@ -39,7 +40,7 @@ import {
   Negotiated,
   SRT_VERSION,
   inductionResponse,
-  liveFlags,
+  hsreqFlags,
   negotiateAsResponder,
   parseConclusionRequest,
   rejectionResponse,
@@ -795,11 +796,41 @@ describe('handshake logic replayed against libsrt 1.5.1 captures', () => {
       }
     }
 
-    it('liveFlags: 0xBF with both options, dropping TLPKTDROP/NAKREPORT when off', () => {
-      expect(liveFlags({ tlpktDrop: true, nakReport: true })).to.equal(0xbf);
-      expect(liveFlags({ tlpktDrop: false, nakReport: true })).to.equal(0xbf & ~SrtFlag.TLPKTDROP);
-      expect(liveFlags({ tlpktDrop: true, nakReport: false })).to.equal(0xbf & ~SrtFlag.NAKREPORT);
-      expect(liveFlags({ tlpktDrop: false, nakReport: false })).to.equal(0xa7);
+    it('hsreqFlags: 0xBF with both options, dropping TLPKTDROP/NAKREPORT when off; file mode 0xE4 as srt-file-transmit', () => {
+      expect(hsreqFlags({ tlpktDrop: true, nakReport: true })).to.equal(0xbf);
+      expect(hsreqFlags({ tlpktDrop: false, nakReport: true })).to.equal(0xbf & ~SrtFlag.TLPKTDROP);
+      expect(hsreqFlags({ tlpktDrop: true, nakReport: false })).to.equal(0xbf & ~SrtFlag.NAKREPORT);
+      expect(hsreqFlags({ tlpktDrop: false, nakReport: false })).to.equal(0xa7);
+      expect(hsreqFlags({ tlpktDrop: false, nakReport: false, fileMode: true })).to.equal(0xe4);
+      expect(hsreqFlags({ tlpktDrop: false, nakReport: false, fileMode: true, messageApi: true })).to.equal(0xa4);
     });
+  });
+});
+
+describe('file mode handshake (transtype=file) replayed against srt-file-transmit', () => {
+  const caps = handshakes('file-mode');
+  const concl = caps.find((h) => h.d.from === 'caller' && h.hs.reqType === HandshakeType.CONCLUSION)!.hs;
+  const reply = caps.find((h) => h.d.from === 'listener' && h.hs.reqType === HandshakeType.CONCLUSION)!.hs;
+  const cfg = (id: number, isn: number) => ({
+    socketId: id, isn, mss: 1500, flightFlagSize: 8192, rcvLatency: 0, peerLatency: 0, tlpktDrop: false, nakReport: false, fileMode: true,
+  });
+
+  it('our file-mode caller sends HSREQ 0xE4, latency 0/0 and CONGESTION "file" as srt-file-transmit', () => {
+    const caller = new CallerHandshake({ ...cfg(concl.socketId, concl.isn), streamId: 'blob' }, '127.0.0.1');
+    const ours = expectSend(caller.handle({ ...concl, version: 5, reqType: HandshakeType.INDUCTION, extField: HS_V5_MAGIC, extensions: [] }));
+    expect(decodeSrtHs(findExtension(ours, HsExt.HSREQ)!.body)).to.deep.include({ flags: 0xe4, rcvLatency: 0, sndLatency: 0 });
+    expect(decodeHsString(findExtension(ours, HsExt.CONGESTION)!.body)).to.equal('file');
+    expect(findExtension(ours, HsExt.CONGESTION)!.body.equals(findExtension(concl, HsExt.CONGESTION)!.body)).to.equal(true);
+    expect(ours.extField).to.equal(concl.extField);
+  });
+
+  it('our file-mode listener answers HSRSP 0xA4 with CONGESTION "file" as libsrt; a live listener refuses (MESSAGEAPI)', () => {
+    const { response } = negotiateAsResponder(concl, parseConclusionRequest(concl), cfg(reply.socketId, concl.isn));
+    expect(decodeSrtHs(findExtension(response, HsExt.HSRSP)!.body)!.flags).to.equal(decodeSrtHs(findExtension(reply, HsExt.HSRSP)!.body)!.flags);
+    expect(decodeSrtHs(findExtension(response, HsExt.HSRSP)!.body)!.flags).to.equal(0xa4);
+    expect(decodeHsString(findExtension(response, HsExt.CONGESTION)!.body)).to.equal('file');
+    expect(response.extField).to.equal(reply.extField);
+    const live = { ...cfg(1, concl.isn), fileMode: false, tlpktDrop: true, nakReport: true, rcvLatency: 120 };
+    expect(() => negotiateAsResponder(concl, parseConclusionRequest(concl), live)).to.throw(HandshakeRejection).with.property('reason', RejectReason.MESSAGEAPI);
   });
 });
