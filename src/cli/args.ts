@@ -119,8 +119,8 @@ SRT parameters (srt-live-transmit names and units):
   inputbw, mininputbw (bytes/s), oheadbw (%)   used when maxbw=0
   passphrase (10..80 bytes), pbkeylen (0/16/24/32), enforcedencryption (0/1),
   kmrefreshrate, kmpreannounce (packets), cryptomode (1/aes-ctr, 2/aes-gcm)
-  transtype=live   blocking, timeout (accepted, ignored)
-  Not supported yet: transtype=file, congestion=file, messageapi, packetfilter.
+  transtype=live|file (file: as srt-file-transmit)   messageapi   blocking, timeout (accepted, ignored)
+  Not supported yet: packetfilter (FEC).
   Unknown parameters are an error.
 
 Options:

@@ -74,6 +74,11 @@ export function resolveEndpoint(given: string, role: Role): EndpointSpec {
 
 function resolveSrt(host: string, port: number, params: QueryParam[], raw: string): SrtSpec {
   const p = parseSrtParams(params);
+  if (p.options.messageApi !== undefined && p.options.transType !== 'file') {
+    // Live mode is always the message API on the wire; srt-pipe copies bytes either way.
+    if (!p.options.messageApi) throw new UsageError(`messageapi=0 needs transtype=file in '${raw}' (live mode is message-based)`);
+    delete p.options.messageApi;
+  }
   checkWithLibrary(p.options, raw);
   // srt-live-transmit: empty host = listener, host = caller, host + adapter = rendezvous. We also treat a
   // wildcard host as listener: calling 0.0.0.0 is never what an ffmpeg-style `srt://0.0.0.0:9000` means.

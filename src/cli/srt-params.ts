@@ -77,11 +77,6 @@ const unsupported = (feature: string): Apply => (_acc, _v, key) => {
   throw new UsageError(`${key}: ${feature} is not supported yet in srt-stream`);
 };
 
-/** Only the live value is implemented. */
-const onlyValue = (expected: string, feature: string): Apply => (_acc, v, key) => {
-  if (v.trim().toLowerCase() !== expected) throw new UsageError(`${key}=${v}: ${feature} is not supported yet in srt-stream`);
-};
-
 export const SRT_PARAMS: Readonly<Record<string, Apply>> = {
   latency: latency('latency'),
   rcvlatency: latency('rcvLatency'),
@@ -114,9 +109,20 @@ export const SRT_PARAMS: Readonly<Record<string, Apply>> = {
   port: (acc, v, key) => { acc.out.localPort = parseIntParam(key, v, 0, 65535); },
   blocking: ignored('srt-pipe is always non-blocking'),
   timeout: ignored('use conntimeo / peeridletimeo'),
-  transtype: onlyValue('live', 'file transfer mode (transtype=file)'),
-  congestion: onlyValue('live', 'file congestion control'),
-  messageapi: unsupported('the message API'),
+  transtype: (acc, v, key) => {
+    const t = v.trim().toLowerCase();
+    if (t !== 'live' && t !== 'file') throw new UsageError(`${key}=${v}: must be live or file`);
+    set(acc, 'transType', t);
+  },
+  // libsrt sets the congestion controller from transtype; naming it alone selects the same.
+  congestion: (acc, v, key) => {
+    const t = v.trim().toLowerCase();
+    if (t !== 'live' && t !== 'file') throw new UsageError(`${key}=${v}: must be live or file`);
+    if (acc.out.options.transType === undefined) set(acc, 'transType', t);
+    else if (acc.out.options.transType !== t) throw new UsageError(`${key}=${v} contradicts transtype=${acc.out.options.transType}`);
+  },
+  // srt-pipe copies bytes: the message API changes nothing on a pipe but what goes on the wire.
+  messageapi: bool('messageApi'),
   passphrase: (acc, v) => set(acc, 'passphrase', v),
   pbkeylen: (acc, v, key) => {
     const n = parseIntParam(key, v, 0, 32);
@@ -198,4 +204,5 @@ export const PARAM_NAME_OF_OPTION: Readonly<Record<string, string>> = {
   tlpktDrop: 'tlpktdrop', nakReport: 'nakreport', passphrase: 'passphrase', pbKeyLen: 'pbkeylen',
   enforcedEncryption: 'enforcedencryption', kmRefreshRate: 'kmrefreshrate', kmPreAnnounce: 'kmpreannounce',
   cryptoMode: 'cryptomode', inputBw: 'inputbw', minInputBw: 'mininputbw', overheadBw: 'oheadbw',
+  transType: 'transtype', messageApi: 'messageapi',
 };

@@ -232,7 +232,7 @@ export class SrtSocket extends Duplex implements MuxEndpoint {
       cb(Object.assign(new TypeError('SrtSocket writes take a Buffer, Uint8Array or string'), { code: 'ERR_INVALID_ARG_TYPE' }));
       return;
     }
-    if (this.options.messageApi) {
+    if (this.options.messageApi && this.options.transType === 'live') {
       // Live mode sends a message as one packet: refuse what cannot fit rather than cut it.
       const max = this.engine ? this.engine.cfg.payloadSize : this.options.payloadSize;
       if (chunk.length > max) {
@@ -266,8 +266,13 @@ export class SrtSocket extends Duplex implements MuxEndpoint {
         return; // engine calls drain -> pump
       }
       const end = Math.min(w.offset + size, w.chunk.length);
+      // Message API: a message of several packets goes out as first, middle..., last (file mode).
+      let position: number = Position.SOLO;
+      if (this.options.messageApi && w.chunk.length > size) {
+        position = w.offset === 0 ? Position.FIRST : end === w.chunk.length ? Position.LAST : Position.MIDDLE;
+      }
       // Zero copy: the packet payload is a view of the written chunk.
-      engine.write(w.chunk.subarray(w.offset, end), now);
+      engine.write(w.chunk.subarray(w.offset, end), now, position);
       this.bytesWritten += end - w.offset;
       w.offset = end;
     }

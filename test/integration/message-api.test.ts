@@ -17,10 +17,10 @@ describe('message API', function () {
     await new Promise((r) => server.close(() => r(undefined)));
   });
 
-  async function pair(): Promise<{ c: SrtSocket; s: SrtSocket }> {
-    const accepted = new Promise<SrtSocket>((r) => (server = createServer({ messageApi: true, latency: 20 }, r)));
+  async function pair(transType: 'live' | 'file' = 'live'): Promise<{ c: SrtSocket; s: SrtSocket }> {
+    const accepted = new Promise<SrtSocket>((r) => (server = createServer({ messageApi: true, latency: 20, transType }, r)));
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const c = connect({ host: '127.0.0.1', port: server.address()!.port, messageApi: true, latency: 20 });
+    const c = connect({ host: '127.0.0.1', port: server.address()!.port, messageApi: true, latency: 20, transType });
     await once(c, 'connect');
     const s = await accepted;
     open.push(c, s);
@@ -62,5 +62,16 @@ describe('message API', function () {
     engine.write(Buffer.from('solo'), now, Position.SOLO);
     await new Promise((r) => setTimeout(r, 200));
     expect(got.map(String)).to.deep.equal(['hello world', 'solo']);
+  });
+
+  it('file mode: messages of many packets arrive whole, boundaries kept', async () => {
+    const { c, s } = await pair('file');
+    const got: Buffer[] = [];
+    s.on('data', (m: Buffer) => got.push(m));
+    const sizes = [5000, 1, 1456, 1457, 100_000, 3];
+    sizes.forEach((n, i) => c.write(Buffer.alloc(n, i + 1)));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(got.map((m) => m.length)).to.deep.equal(sizes);
+    got.forEach((m, i) => expect(m.every((b) => b === i + 1)).to.equal(true));
   });
 });

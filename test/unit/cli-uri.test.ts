@@ -200,6 +200,16 @@ describe('cli: SRT parameters', () => {
     usageError(() => p('messageapi=1&typo=1'), /unknown srt:\/\/ parameter: typo/);
   });
 
+  it('file mode: transtype=file (congestion=file alone selects it too), messageapi only with it', () => {
+    expect(p('transtype=file').options).to.deep.equal({ transType: 'file' });
+    expect(p('congestion=file').options).to.deep.equal({ transType: 'file' });
+    expect(p('transtype=file&messageapi=1').options).to.deep.equal({ transType: 'file', messageApi: true });
+    usageError(() => p('transtype=live&congestion=file'), /contradicts transtype=live/);
+    usageError(() => p('transtype=bulk'), /must be live or file/);
+    expect(srt('srt://h:9000?messageapi=1').options).to.deep.equal({});
+    usageError(() => srt('srt://h:9000?messageapi=0'), /messageapi=0 needs transtype=file/);
+  });
+
   it('maps the encryption and input-rate parameters (srt-live-transmit names)', () => {
     const r = p('passphrase=0123456789ab&pbkeylen=24&enforcedencryption=0&kmrefreshrate=2000&kmpreannounce=500&cryptomode=1&maxbw=0&inputbw=1000000&mininputbw=500000&oheadbw=50');
     expect(r.options).to.deep.equal({
@@ -211,11 +221,11 @@ describe('cli: SRT parameters', () => {
   });
 
   it('fails clearly on known but unsupported parameters, without echoing secrets', () => {
-    for (const q of ['packetfilter=fec,cols:10', 'messageapi=1', 'transtype=file', 'congestion=file']) {
+    for (const q of ['packetfilter=fec,cols:10']) {
       const key = q.split('=')[0];
       usageError(() => p(q), new RegExp(`^${key}.*not supported yet in srt-stream`));
     }
-    expect(p('transtype=live&congestion=live').options).to.deep.equal({});
+    expect(p('transtype=live&congestion=live').options).to.deep.equal({ transType: 'live' });
   });
 
   it('accepts blocking and timeout with a note', () => {
