@@ -21,7 +21,7 @@
  * (srt-stream 'data' events / srt-live-transmit's stdout, counted by this process
  * through a pipe instead of /dev/null) divided by bytes the generator wrote.
  *
- * Env: BENCH_SECONDS (8), BENCH_MBPS (50), BENCH_LATENCY (120), BENCH_ONLY (recv|send|loss),
+ * Env: BENCH_SECONDS (8), BENCH_MBPS (50), BENCH_LATENCY (120), BENCH_ONLY (recv|send|loss|file), BENCH_FILE_MB (100),
  *      BENCH_LOSS_* (see bench/loss.ts),
  *      BENCH_NODE_ARGS (extra node flags for the srt-stream children, e.g. --cpu-prof), BENCH_KEEP (keep tmp files).
  * Results: printed table + dist/bench-results.json.
@@ -32,6 +32,7 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ELD_RESOLUTION_MS, WindowMetrics } from './child-metrics';
 import { GeneratorResult, PacedGenerator } from './generator';
+import { FileRow, printFileTable, runFileScenario } from './file';
 import { LossRow, lossSummary, printLossTable, runLossScenarios } from './loss';
 import {
   Child, countBytes, cpuTimeUs, delay, freeUdpPort, installExitGuards, nodeChild, spawnChild, statusKb, stopAll, stopChild, threadCpuUs,
@@ -416,14 +417,24 @@ async function main(): Promise<void> {
       (r) => console.log(lossSummary(r)),
       (label, e) => { errors.push(`${label}: ${e.message}`); console.log(`FAILED: ${e.message.split('\n')[0]}`); });
   }
+  let fileRows: FileRow[] = [];
+  if (ONLY === '' || ONLY === 'file') {
+    try {
+      fileRows = await runFileScenario(tmpDir, (r) => console.log(`  file ${r.impl}: ${r.mbps.toFixed(0)} Mbit/s`));
+    } catch (e) {
+      errors.push(`file: ${(e as Error).message}`);
+    }
+  }
   if (rows.length) printTable(rows);
   printLossTable(lossRows);
+  printFileTable(fileRows);
   const result = {
     date: new Date().toISOString(),
     config: { seconds: SECONDS, mbps: MBPS, latencyMs: LATENCY, packetBytes: PKT, cpus: os.cpus().length, node: process.version },
     durationS: (performance.now() - t0) / 1000,
     rows,
     loss: lossRows,
+    file: fileRows,
     errors,
   };
   fs.mkdirSync(path.dirname(resultsFile), { recursive: true });
