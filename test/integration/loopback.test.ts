@@ -93,6 +93,15 @@ describe('SrtSocket / SrtServer on loopback (srt-stream both ends)', function ()
     expect(c.bytesRead).to.equal(down.length);
   });
 
+  it('resolves a host name once: localhost works', async () => {
+    server = createServer();
+    const port = await listen(server);
+    const c = connect({ host: 'localhost', port });
+    sockets.push(c);
+    await once(c, 'connect');
+    expect(c.remoteAddress).to.equal('127.0.0.1');
+  });
+
   it('splits writes into payload-size packets (default 1316)', async () => {
     const got: number[] = [];
     server = createServer((s) => {
