@@ -6,9 +6,7 @@ import { expect } from 'chai';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
-  ByteCollector, SLT_BASE_ARGS, SLT_STDOUT_SLACK, SLT_TARGET_CONNECTED, cleanupPeers, delay, describeMismatch,
-  ffprobeDuration, floorTo, freeUdpPort, pacedWrite, randomBytes, requireTool, spawnPeer, srtPipeBin, tempDir,
-  waitForSrtListener, type PeerHandle,
+  ByteCollector, SLT_BASE_ARGS, SLT_STDOUT_SLACK, SLT_TARGET_CONNECTED, cleanupPeers, delay, describeMismatch, ffprobeDuration, floorTo, freeUdpPort, pacedWrite, randomBytes, requireTool, spawnPeer, srtPipeBin, tempDir, waitForSrtListener, type PeerHandle, makeTestTs, ffmpegListener,
 } from '../support/interop';
 
 function srtPipe(args: readonly string[], opts: { cwd?: string; name?: string } = {}): PeerHandle {
@@ -78,13 +76,9 @@ describe('srt-pipe interop with libsrt tools', function () {
     const dir = tempDir();
     const src = path.join(dir, 'src.ts');
     const dst = path.join(dir, 'out.ts');
-    const gen = spawnPeer('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=25', '-t', '3',
-      '-c:v', 'libx264', '-preset', 'ultrafast', '-f', 'mpegts', src], { name: 'ffmpeg-gen', stdio: ['ignore', 'pipe', 'pipe'] });
-    expect((await gen.waitExit(30000)).code, gen.diag()).to.equal(0);
+    await makeTestTs(src, 3);
     const port = await freeUdpPort();
-    const ffl = spawnPeer('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', '-i', `srt://127.0.0.1:${port}?mode=listener&latency=200000`,
-      '-c', 'copy', '-f', 'mpegts', dst], { name: 'ffmpeg-listener', stdio: ['ignore', 'pipe', 'pipe'] });
-    await waitForSrtListener(port, { peer: ffl });
+    const ffl = await ffmpegListener(port, dst);
     const tx = srtPipe(['-v', '-', `srt://127.0.0.1:${port}?latency=200`], { name: 'srt-pipe-tx' });
     await tx.waitForStderr(/connected to/, 10000);
     const feeder = spawnPeer('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'error', '-re', '-i', src, '-c', 'copy', '-f', 'mpegts', '-'],

@@ -6,8 +6,7 @@ import { expect } from 'chai';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
-  ByteCollector, cleanupPeers, ffprobeDuration, freeUdpPort, repoRoot, requireTool, spawnPeer, srtPipeBin,
-  tempDir, waitForSrtListener,
+  ByteCollector, cleanupPeers, ffprobeDuration, freeUdpPort, repoRoot, requireTool, spawnPeer, srtPipeBin, tempDir, waitForSrtListener, makeTestTs, ffmpegListener,
 } from '../support/interop';
 import { startServer, statsText, waitForEndOrClose } from '../support/interop-srt';
 
@@ -69,13 +68,9 @@ describe('interop: ffmpeg', function () {
     const dir = tempDir();
     const src = path.join(dir, 'src.ts');
     const dst = path.join(dir, 'out.ts');
-    const gen = spawnPeer('ffmpeg', [...FF, '-y', ...TESTSRC_4S.filter((a) => a !== '-re'), src], { name: 'ffmpeg-gen', stdio: ['ignore', 'pipe', 'pipe'] });
-    expect((await gen.waitExit(30000)).code, gen.diag()).to.equal(0);
-
+    await makeTestTs(src, 4);
     const port = await freeUdpPort();
-    const ffl = spawnPeer('ffmpeg', [...FF, '-y', '-i', `srt://127.0.0.1:${port}?mode=listener&latency=200000`, '-c', 'copy', '-f', 'mpegts', dst],
-      { name: 'ffmpeg-listener', stdio: ['ignore', 'pipe', 'pipe'] });
-    await waitForSrtListener(port, { peer: ffl });
+    const ffl = await ffmpegListener(port, dst);
 
     // The shell pipeline `ffmpeg -re -i src.ts -c copy -f mpegts - | node bin/srt-pipe.js - srt://127.0.0.1:P`
     const pipe = spawnPeer(process.execPath, [srtPipeBin, '-', `srt://127.0.0.1:${port}`], { name: 'srt-pipe', cwd: repoRoot, captureStdout: true });

@@ -7,9 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
 import {
-  ByteCollector, SLT_BASE_ARGS, SLT_STDOUT_SLACK, SLT_TARGET_CONNECTED,
-  cleanupPeers, delay, describeMismatch, ffprobeDuration, floorTo, freeTcpPort, freeUdpPort, pacedWrite,
-  randomBytes, readSltStats, requireTool, sha256, spawnPeer, tempDir, waitForSrtListener,
+  ByteCollector, SLT_BASE_ARGS, SLT_STDOUT_SLACK, SLT_TARGET_CONNECTED, cleanupPeers, delay, describeMismatch, ffprobeDuration, floorTo, freeTcpPort, freeUdpPort, pacedWrite, randomBytes, readSltStats, requireTool, sha256, spawnPeer, tempDir, waitForSrtListener, makeTestTs, ffmpegListener,
 } from '../support/interop';
 
 describe('interop harness self-test', function () {
@@ -147,14 +145,9 @@ describe('interop harness self-test', function () {
       const dir = tempDir();
       const src = path.join(dir, 'src.ts');
       const dst = path.join(dir, 'out.ts');
-      const gen = spawnPeer('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=25', '-t', '4',
-        '-c:v', 'libx264', '-preset', 'ultrafast', '-f', 'mpegts', src], { name: 'ffmpeg-gen', stdio: ['ignore', 'pipe', 'pipe'] });
-      expect((await gen.waitExit(30000)).code, gen.diag()).to.equal(0);
-
+      await makeTestTs(src, 4);
       const port = await freeUdpPort();
-      const ffl = spawnPeer('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', '-i', `srt://127.0.0.1:${port}?mode=listener&latency=200000`,
-        '-c', 'copy', '-f', 'mpegts', dst], { name: 'ffmpeg-listener', stdio: ['ignore', 'pipe', 'pipe'] });
-      await waitForSrtListener(port, { peer: ffl });
+      const ffl = await ffmpegListener(port, dst);
 
       const tx = spawnPeer('srt-live-transmit', [...SLT_BASE_ARGS, '-chunk', '1316', 'file://con', `srt://127.0.0.1:${port}`],
         { name: 'slt-tx-caller' });

@@ -584,3 +584,22 @@ export const SLT_TARGET_CONNECTED = /SRT target connected|Accepted SRT target co
 export const SLT_SOURCE_CONNECTED = /SRT source connected|Accepted SRT source connection/;
 /** srt-live-transmit's stdout is block-buffered: up to this many bytes appear only at exit. */
 export const SLT_STDOUT_SLACK = 8192;
+
+/** ffmpeg's quiet, non-interactive options. */
+export const FFMPEG_QUIET: readonly string[] = ['-hide_banner', '-nostdin', '-loglevel', 'error'];
+
+/** Encodes `seconds` of ffmpeg's test picture into an MPEG-TS file (H.264, 320x240, 25 fps). */
+export async function makeTestTs(file: string, seconds: number): Promise<void> {
+  const gen = spawnPeer('ffmpeg', [...FFMPEG_QUIET, '-y', '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=25', '-t', String(seconds),
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-f', 'mpegts', file], { name: 'ffmpeg-gen', stdio: ['ignore', 'pipe', 'pipe'] });
+  const st = await gen.waitExit(30000);
+  if (st.code !== 0) throw new Error(`ffmpeg could not make the test TS\n${gen.diag()}`);
+}
+
+/** An ffmpeg SRT listener on 127.0.0.1:port (latency 200 ms, in ffmpeg's µs) copying to `dst`; resolves once it answers. */
+export async function ffmpegListener(port: number, dst: string): Promise<PeerHandle> {
+  const ffl = spawnPeer('ffmpeg', [...FFMPEG_QUIET, '-y', '-i', `srt://127.0.0.1:${port}?mode=listener&latency=200000`,
+    '-c', 'copy', '-f', 'mpegts', dst], { name: 'ffmpeg-listener', stdio: ['ignore', 'pipe', 'pipe'] });
+  await waitForSrtListener(port, { peer: ffl });
+  return ffl;
+}
