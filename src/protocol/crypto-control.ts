@@ -303,7 +303,7 @@ export class CryptoControl {
       this.#pendingKm = this.kmOf(tx, KmKeys.BOTH);
       this.#pendingRetries = 0;
       this.#lastKmSentUs = -Infinity;
-    } else if (n >= this.refreshRate) {
+    } else if (n >= this.refreshRate && this.peerHasNewKey()) {
       // Switch: data goes out with the new key from now on.
       this.#txActive = this.#txActive === KeyFlags.EVEN ? KeyFlags.ODD : KeyFlags.EVEN;
       this.#txCount = 0;
@@ -311,6 +311,16 @@ export class CryptoControl {
       // Decommission: the old key is no longer needed by the peer.
       tx.keys[inactive] = undefined;
     }
+  }
+
+  /**
+   * Whether the peer can decrypt with the announced key. libsrt switches at the scheduled packet
+   * whether or not the KMRSP came back; with AES-CTR a receiver that missed the KMREQ then
+   * decrypts with a stale key and delivers garbage. We wait for the echo (the old key stays valid
+   * meanwhile), unless the resends are exhausted, when we switch as libsrt would.
+   */
+  private peerHasNewKey(): boolean {
+    return this.#pendingKm === undefined || this.#pendingRetries >= MAX_KM_RETRY;
   }
 
   // ------------------------------------------------------------ data

@@ -246,6 +246,33 @@ describe('CryptoControl', function () {
       expect(kk[200]).to.equal(KeyFlags.EVEN);
     });
 
+    it('does not switch before the peer echoed the new key (a stale key would decrypt to garbage); switches once it does', function () {
+      const { tx, rx } = securedPair();
+      let now = 0;
+      let pending: Buffer | undefined;
+      for (let n = 1; n <= 150; n++) {
+        const flags = tx.txKeyFlags;
+        const payload = Buffer.alloc(188, n & 0xff);
+        const ct = tx.encrypt(n, payload, HDR);
+        pending = tx.kmToSend((now += 1000), 100_000) ?? pending; // resends are lost: never delivered
+        if (n <= 130) expect(flags, `packet ${n} still uses the even key`).to.equal(KeyFlags.EVEN);
+        expect(rx.decrypt(n, flags, ct, HDR)!.equals(payload), `packet ${n} decrypts`).to.equal(true);
+        if (n === 130) tx.processExtKmRsp(rx.processExtKmReq(pending!)); // the echo finally arrives
+      }
+      expect(tx.txKeyFlags).to.equal(KeyFlags.ODD);
+    });
+
+    it('switches anyway, as libsrt, once the 10 resends of the announcement went unanswered', function () {
+      const { tx } = securedPair();
+      let sent = 0;
+      for (let n = 1; n <= 150; n++) { // one announcement period: announced at 80, switch due at 100
+        tx.encrypt(n, Buffer.alloc(16), HDR);
+        if (tx.kmToSend(n * 1_000_000, 1000)) sent++;
+      }
+      expect(sent).to.equal(10);
+      expect(tx.txKeyFlags).to.equal(KeyFlags.ODD);
+    });
+
     it('keys really change at each switch (the odd key of one period is not the even key of the previous one)', function () {
       const { tx } = securedPair();
       const seen: string[] = [];
