@@ -141,9 +141,8 @@ export class SrtConnection {
   private lastSentUs: number;
   private needDrain = false;
   private rttFromAckAck = false;
-  /** Link capacity and receive rate the peer reported in its last full ACK. */
+  /** Link capacity and packet receive rate the peer reported in its last full ACK (packets/s). */
   peerLinkCapacity = 0;
-  peerRecvRate = 0;
   peerPktRecvRate = 0;
 
   // ---- receiver state
@@ -393,7 +392,6 @@ export class SrtConnection {
       if (!this.rttFromAckAck && ack.rtt > 0) this.rtt.adopt(ack.rtt, ack.rttVar ?? ack.rtt / 2);
       if (ack.availBuf !== undefined) this.flowWindow = Math.max(2, ack.availBuf);
       if (ack.linkCapacity) this.peerLinkCapacity = ack.linkCapacity;
-      if (ack.recvRate !== undefined) this.peerRecvRate = ack.recvRate;
       if (ack.pktRecvRate) this.peerPktRecvRate = ack.pktRecvRate;
     }
     if (this.fileCc) {
