@@ -89,6 +89,10 @@ async function lossyStream(direction: 'caller->listener' | 'listener->caller', s
 }
 
 describe('integration: srt-stream <-> srt-stream through a lossy, reordering relay (5 % loss, 20 +- 5 ms each way, latency 200)', function () {
+  // Random loss at 5 % both ways (control packets too) with a 200 ms latency at a ~40 ms RTT:
+  // once in a while one packet is lost in every repair round and misses its play time, for
+  // libsrt as well. The assertions stay byte-exact; a run fails only if the retry fails too.
+  this.retries(1);
   afterEach(function () { return cleanupPeers(this); });
 
   it('caller -> listener: 10 s at 10 Mbit/s arrives byte-exact; pktRetrans / pktRcvLoss agree with the relay', async function () {

@@ -76,6 +76,10 @@ function checkCounters(label: string, c: RelayCounters, snd: Record<string, numb
 }
 
 describe('interop: srt-live-transmit through a lossy, reordering relay (5 % loss, 20 +- 5 ms each way, latency 200)', function () {
+  // Random loss at 5 % both ways (control packets too) with a 200 ms latency at a ~40 ms RTT:
+  // once in a while one packet is lost in every repair round and misses its play time, for
+  // libsrt as well. The assertions stay byte-exact; a run fails only if the retry fails too.
+  this.retries(1);
   before(function () { requireTool(this, 'srt-live-transmit'); });
   afterEach(function () { return cleanupPeers(this); });
 
