@@ -1,102 +1,226 @@
 import { SeqRange } from './packet';
-import { seqCmp, seqDec, seqInc, seqLen } from './sequence';
+import { seqInc, seqOffset } from './sequence';
 
 /**
- * The receiver's list of missing sequence numbers, as sorted disjoint inclusive
- * ranges. Losses are detected at the tail, so inserts are appends; removals
- * (a retransmission arrived, a range was dropped) split or trim ranges.
+ * A set of sequence numbers inside a sliding window of `capacity` consecutive numbers: the
+ * receiver's missing packets, the sender's packets to retransmit. One bit per number in a ring
+ * indexed by `seq & (capacity - 1)`; the capacity is a power of two, which divides 2^31, so the
+ * index survives the sequence wrap and the window slides without moving anything.
+ *
+ * Costs are bounded by the window, never by a range a peer claims: one number is O(1), a range
+ * one word operation per 32 numbers, first() amortized O(1). Numbers outside the window are
+ * clipped away (the caller clips to what its buffer holds first; this is the last line).
  */
 export class LossList {
-  private ranges: SeqRange[] = [];
+  readonly capacity: number;
+  private readonly bits: Uint32Array;
+  private readonly mask: number;
+  /** Window start: every listed number is in [lo, lo + capacity). */
+  private lo = 0;
+  /** Offset from lo of the highest listed number (an upper bound; -1 when empty). */
+  private top = -1;
+  /** No number is listed below this offset from lo (where first() starts looking). */
+  private low = 0;
   private count = 0;
+
+  constructor(capacity: number) {
+    let c = 32;
+    while (c < capacity) c *= 2;
+    this.capacity = c;
+    this.mask = c - 1;
+    this.bits = new Uint32Array(c >>> 5);
+  }
 
   get size(): number {
     return this.count;
   }
 
   get isEmpty(): boolean {
-    return this.ranges.length === 0;
+    return this.count === 0;
   }
 
-  /** Appends [first, last]; merges with the tail range when adjacent. */
-  append(first: number, last: number): void {
-    const tail = this.ranges[this.ranges.length - 1];
-    if (tail && seqCmp(first, tail[1]) <= 0) {
-      // Overlapping insert (should not happen for tail losses): handle generally.
-      for (let s = first; seqCmp(s, last) <= 0; s = seqInc(s)) this.insertOne(s);
-      return;
+  /** Adds [first, last]; returns how many numbers were not listed before. */
+  insert(first: number, last: number): number {
+    if (seqOffset(first, last) < 0) return 0;
+    if (this.count === 0) this.reset(first);
+    let a = seqOffset(this.lo, first);
+    if (a < 0) {
+      // Before the window: slide it back as far as what is listed allows.
+      const shift = Math.min(-a, this.mask - this.top);
+      this.slide(-shift);
+      a += shift;
     }
-    if (tail && seqInc(tail[1]) === first) tail[1] = last;
-    else this.ranges.push([first, last]);
-    this.count += seqLen(first, last);
-  }
-
-  private insertOne(seq: number): void {
-    if (this.has(seq)) return;
-    let i = 0;
-    while (i < this.ranges.length && seqCmp(this.ranges[i][1], seq) < 0) i++;
-    this.ranges.splice(i, 0, [seq, seq]);
-    this.count++;
+    let b = seqOffset(this.lo, last);
+    if (b > this.mask) {
+      // Past the window: slide it forward to the lowest listed number (or the range's start).
+      const f = this.firstOffset();
+      this.slide(Math.min(f < 0 ? a : f, Math.max(a, 0)));
+      a = seqOffset(this.lo, first);
+      b = Math.min(seqOffset(this.lo, last), this.mask);
+    }
+    if (a < 0) a = 0;
+    if (b < a) return 0;
+    const added = this.apply(a, b, true);
+    this.count += added;
+    if (b > this.top) this.top = b;
+    if (a < this.low) this.low = a;
+    return added;
   }
 
   has(seq: number): boolean {
-    for (const [a, b] of this.ranges) {
-      if (seqCmp(seq, a) < 0) return false;
-      if (seqCmp(seq, b) <= 0) return true;
-    }
-    return false;
+    const off = seqOffset(this.lo, seq);
+    if (off < 0 || off > this.top) return false;
+    const i = (this.lo + off) & this.mask;
+    return (this.bits[i >>> 5] & (1 << (i & 31))) !== 0;
   }
 
-  /** Removes one sequence number; returns whether it was listed. */
+  /** Removes one number; returns whether it was listed. */
   remove(seq: number): boolean {
-    for (let i = 0; i < this.ranges.length; i++) {
-      const r = this.ranges[i];
-      if (seqCmp(seq, r[0]) < 0) return false;
-      if (seqCmp(seq, r[1]) > 0) continue;
-      this.count--;
-      if (r[0] === r[1]) this.ranges.splice(i, 1);
-      else if (seq === r[0]) r[0] = seqInc(seq);
-      else if (seq === r[1]) r[1] = seqDec(seq);
-      else this.ranges.splice(i + 1, 0, [seqInc(seq), r[1]]), (r[1] = seqDec(seq));
-      return true;
-    }
-    return false;
+    const off = seqOffset(this.lo, seq);
+    if (off < 0 || off > this.top) return false;
+    const i = (this.lo + off) & this.mask;
+    const bit = 1 << (i & 31);
+    if ((this.bits[i >>> 5] & bit) === 0) return false;
+    this.bits[i >>> 5] &= ~bit;
+    if (--this.count === 0) this.top = -1;
+    return true;
   }
 
-  /** Removes every sequence number up to and including `last`; returns how many. */
+  /** Removes [first, last] (clipped to the window); returns how many were listed. */
+  removeRange(first: number, last: number): number {
+    if (this.count === 0) return 0;
+    const a = Math.max(0, seqOffset(this.lo, first));
+    const b = Math.min(this.top, seqOffset(this.lo, last));
+    if (b < a) return 0;
+    const removed = this.apply(a, b, false);
+    this.count -= removed;
+    if (this.count === 0) this.top = -1;
+    return removed;
+  }
+
+  /** Removes every number up to and including `last` and starts the window after it; returns how many. */
   removeUpTo(last: number): number {
+    const off = seqOffset(this.lo, last);
+    if (off < 0) return 0;
     let removed = 0;
-    while (this.ranges.length > 0) {
-      const r = this.ranges[0];
-      if (seqCmp(r[0], last) > 0) break;
-      if (seqCmp(r[1], last) <= 0) {
-        removed += seqLen(r[0], r[1]);
-        this.ranges.shift();
+    if (this.count > 0) {
+      removed = this.apply(0, Math.min(off, this.top), false);
+      this.count -= removed;
+    }
+    if (this.count === 0) this.reset(seqInc(last));
+    else this.slide(off + 1);
+    return removed;
+  }
+
+  /** The lowest listed number. */
+  first(): number | undefined {
+    const f = this.firstOffset();
+    return f < 0 ? undefined : seqInc(this.lo, f);
+  }
+
+  /**
+   * The listed numbers as ascending ranges, as many as fit in a loss report of `maxWords`
+   * words (a single number takes one word, a range two).
+   */
+  toRanges(maxWords = Infinity): SeqRange[] {
+    const out: SeqRange[] = [];
+    let words = 0;
+    let pos = this.firstOffset();
+    while (pos >= 0 && pos <= this.top) {
+      const clear = this.scan(pos, this.top, false);
+      const end = clear < 0 ? this.top : clear - 1;
+      words += end === pos ? 1 : 2;
+      if (words > maxWords) break;
+      out.push([seqInc(this.lo, pos), seqInc(this.lo, end)]);
+      if (clear < 0) break;
+      pos = this.scan(clear, this.top, true);
+    }
+    return out;
+  }
+
+  // ------------------------------------------------------------------ internals
+
+  private reset(lo: number): void {
+    this.lo = lo;
+    this.top = -1;
+    this.low = 0;
+  }
+
+  /** Moves the window start by `delta` (negative: back); listed numbers keep their ring bits. */
+  private slide(delta: number): void {
+    if (delta === 0) return;
+    this.lo = seqInc(this.lo, delta);
+    this.top -= delta;
+    this.low = Math.max(0, this.low - delta);
+  }
+
+  private firstOffset(): number {
+    if (this.count === 0) return -1;
+    const f = this.scan(this.low, this.top, true);
+    if (f >= 0) this.low = f;
+    return f;
+  }
+
+  /** First offset in [from, to] whose bit equals `value`; -1 if none. */
+  private scan(from: number, to: number, value: boolean): number {
+    if (to < from) return -1;
+    const start = (this.lo + from) & this.mask;
+    const len = to - from;
+    if (start + len <= this.mask) {
+      const r = this.scanRing(start, start + len, value);
+      return r < 0 ? -1 : from + r - start;
+    }
+    const r = this.scanRing(start, this.mask, value);
+    if (r >= 0) return from + r - start;
+    const r2 = this.scanRing(0, start + len - this.capacity, value);
+    return r2 < 0 ? -1 : from + this.capacity - start + r2;
+  }
+
+  /** First ring index in [s, e] (s <= e, no wrap) whose bit equals `value`; -1 if none. */
+  private scanRing(s: number, e: number, value: boolean): number {
+    let w = s >>> 5;
+    const last = e >>> 5;
+    let word = (value ? this.bits[w] : ~this.bits[w]) & (-1 << (s & 31));
+    for (;;) {
+      if (w === last) word &= -1 >>> (31 - (e & 31));
+      if (word !== 0) return (w << 5) + 31 - Math.clz32(word & -word);
+      if (w === last) return -1;
+      w++;
+      word = value ? this.bits[w] : ~this.bits[w];
+    }
+  }
+
+  /** Sets or clears offsets [a, b] (0 <= a <= b <= mask); returns how many bits changed. */
+  private apply(a: number, b: number, set: boolean): number {
+    const start = (this.lo + a) & this.mask;
+    const end = start + (b - a);
+    if (end <= this.mask) return this.applyRing(start, end, set);
+    return this.applyRing(start, this.mask, set) + this.applyRing(0, end - this.capacity, set);
+  }
+
+  private applyRing(s: number, e: number, set: boolean): number {
+    let changed = 0;
+    const first = s >>> 5;
+    const last = e >>> 5;
+    for (let w = first; w <= last; w++) {
+      let m = -1;
+      if (w === first) m &= -1 << (s & 31);
+      if (w === last) m &= -1 >>> (31 - (e & 31));
+      const old = this.bits[w];
+      if (set) {
+        changed += popcount(~old & m);
+        this.bits[w] = old | m;
       } else {
-        removed += seqLen(r[0], last);
-        r[0] = seqInc(last);
-        break;
+        changed += popcount(old & m);
+        this.bits[w] = old & ~m;
       }
     }
-    this.count -= removed;
-    return removed;
+    return changed;
   }
+}
 
-  /** Removes an inclusive range (DROPREQ). */
-  removeRange(first: number, last: number): number {
-    let removed = 0;
-    for (let s = first, n = 0; seqCmp(s, last) <= 0 && n < 1 << 20; s = seqInc(s), n++) {
-      if (this.remove(s)) removed++;
-      if (this.isEmpty) break;
-    }
-    return removed;
-  }
-
-  first(): number | undefined {
-    return this.ranges[0]?.[0];
-  }
-
-  toRanges(): readonly SeqRange[] {
-    return this.ranges;
-  }
+function popcount(x: number): number {
+  x = x - ((x >>> 1) & 0x55555555);
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  return Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
 }
