@@ -1,9 +1,15 @@
 import { DataPacket } from './packet';
 import { seqInc, seqOffset } from './sequence';
 
+/** Slots allocated at first; the ring doubles when a packet lands past it, up to the capacity. */
+const INITIAL_SLOTS = 64;
+/** An emptied ring larger than this is given back, so an idle connection holds little. */
+const SHRINK_ABOVE = 1024;
+
 /**
  * Receiver buffer: a ring of slots indexed by sequence offset from the next
  * sequence number to deliver (`head`). Holds packets until their play time.
+ * Offsets up to `capacity` are accepted; memory follows the offsets in use.
  */
 export class ReceiveBuffer {
   private slots: (DataPacket | undefined)[];
@@ -17,9 +23,15 @@ export class ReceiveBuffer {
   storedBytes = 0;
 
   constructor(readonly capacity: number, isn: number) {
-    this.slots = new Array(capacity);
-    this.timestamps = new Float64Array(capacity);
+    const n = Math.min(INITIAL_SLOTS, capacity);
+    this.slots = new Array(n);
+    this.timestamps = new Float64Array(n);
     this.head = isn;
+  }
+
+  /** Slots currently allocated (grows with use, for memory accounting). */
+  get allocated(): number {
+    return this.slots.length;
   }
 
   /** Offset of seq from head; negative means already delivered or dropped. */
@@ -32,7 +44,8 @@ export class ReceiveBuffer {
     const off = this.offsetOf(pkt.seq);
     if (off < 0) return 'late';
     if (off >= this.capacity) return 'full';
-    const i = (this.headIdx + off) % this.capacity;
+    while (off >= this.slots.length) this.grow();
+    const i = (this.headIdx + off) % this.slots.length;
     if (this.slots[i]) return 'dup';
     this.slots[i] = pkt;
     this.timestamps[i] = unwrappedTs;
@@ -42,11 +55,12 @@ export class ReceiveBuffer {
   }
 
   at(offset: number): DataPacket | undefined {
-    return this.slots[(this.headIdx + offset) % this.capacity];
+    if (offset >= this.slots.length) return undefined;
+    return this.slots[(this.headIdx + offset) % this.slots.length];
   }
 
   timestampOf(offset: number): number {
-    return this.timestamps[(this.headIdx + offset) % this.capacity];
+    return this.timestamps[(this.headIdx + offset) % this.slots.length];
   }
 
   peek(): DataPacket | undefined {
@@ -61,18 +75,39 @@ export class ReceiveBuffer {
       this.stored--;
       this.storedBytes -= pkt.payload.length;
     }
-    this.headIdx = (this.headIdx + 1) % this.capacity;
+    this.headIdx = (this.headIdx + 1) % this.slots.length;
     this.head = seqInc(this.head);
+    if (this.stored === 0 && this.slots.length > SHRINK_ABOVE) this.reallocate(Math.min(INITIAL_SLOTS, this.capacity));
     return pkt;
   }
 
   /** Offset of the first stored packet at or after `from`, below `limit`; -1 if none. */
   firstStoredFrom(from: number, limit: number): number {
-    for (let off = from; off < limit; off++) if (this.at(off)) return off;
+    const end = Math.min(limit, this.slots.length);
+    for (let off = from; off < end; off++) if (this.at(off)) return off;
     return -1;
   }
 
   get available(): number {
     return this.capacity - this.stored;
+  }
+
+  private grow(): void {
+    this.reallocate(Math.min(this.slots.length * 2, this.capacity));
+  }
+
+  /** A new ring of `n` slots holding the same packets at the same offsets from head. */
+  private reallocate(n: number): void {
+    const slots: (DataPacket | undefined)[] = new Array(n);
+    const timestamps = new Float64Array(n);
+    const keep = Math.min(n, this.slots.length);
+    for (let off = 0; off < keep; off++) {
+      const i = (this.headIdx + off) % this.slots.length;
+      slots[off] = this.slots[i];
+      timestamps[off] = this.timestamps[i];
+    }
+    this.slots = slots;
+    this.timestamps = timestamps;
+    this.headIdx = 0;
   }
 }

@@ -15,9 +15,16 @@ export interface SendEntry {
   rexmits: number;
 }
 
+const MAX_SPAN = 0x40000000;
+/** Ring slots allocated at first; the ring doubles as it fills, up to the capacity. */
+const INITIAL_SLOTS = 64;
+/** An emptied ring larger than this is given back, so an idle connection holds little. */
+const SHRINK_ABOVE = 1024;
+
 /**
  * Sender buffer: entries contiguous by sequence number from `firstSeq` (oldest
  * unacknowledged) to the newest submitted. `nextToSend` splits sent from unsent.
+ * At most `capacity` entries; memory follows what is held, not the capacity.
  */
 export class SendBuffer {
   private ring: (SendEntry | undefined)[];
@@ -28,9 +35,14 @@ export class SendBuffer {
   firstSeq: number;
   /** Sequence number of the next entry never sent yet. */
   nextToSend: number;
+  /**
+   * How many sequence numbers nextToSend has passed (sent, or dropped unsent), at most 2^30,
+   * libsrt's comparison window: a loss report may name only these.
+   */
+  passedSpan = 0;
 
   constructor(readonly capacity: number, isn: number) {
-    this.ring = new Array(capacity);
+    this.ring = new Array(Math.min(INITIAL_SLOTS, capacity));
     this.firstSeq = isn;
     this.nextToSend = isn;
   }
@@ -52,8 +64,14 @@ export class SendBuffer {
     return seqOffset(this.firstSeq, this.nextToSend);
   }
 
+  /** Slots currently allocated (grows with use, for memory accounting). */
+  get allocated(): number {
+    return this.ring.length;
+  }
+
   push(e: SendEntry): void {
-    this.ring[(this.headIdx + this.length) % this.capacity] = e;
+    if (this.length === this.ring.length) this.grow();
+    this.ring[(this.headIdx + this.length) % this.ring.length] = e;
     this.length++;
     this.bytes += e.payload.length;
   }
@@ -61,7 +79,7 @@ export class SendBuffer {
   get(seq: number): SendEntry | undefined {
     const off = seqOffset(this.firstSeq, seq);
     if (off < 0 || off >= this.length) return undefined;
-    return this.ring[(this.headIdx + off) % this.capacity];
+    return this.ring[(this.headIdx + off) % this.ring.length];
   }
 
   oldest(): SendEntry | undefined {
@@ -71,23 +89,40 @@ export class SendBuffer {
   /** Takes the next unsent entry and marks it sent. */
   takeUnsent(): SendEntry | undefined {
     const e = this.get(this.nextToSend);
-    if (e) this.nextToSend = seqInc(this.nextToSend);
+    if (e) this.pass(1);
     return e;
   }
 
   /** Drops entries before `seq` (acknowledged or too late); returns how many. */
   dropBefore(seq: number): number {
-    let n = 0;
-    while (this.length > 0 && seqOffset(this.firstSeq, seq) > 0) {
-      const e = this.ring[this.headIdx]!;
+    const n = Math.min(Math.max(seqOffset(this.firstSeq, seq), 0), this.length);
+    const size = this.ring.length;
+    for (let i = 0; i < n; i++) {
+      this.bytes -= this.ring[this.headIdx]!.payload.length;
       this.ring[this.headIdx] = undefined;
-      this.bytes -= e.payload.length;
-      this.headIdx = (this.headIdx + 1) % this.capacity;
-      this.length--;
-      this.firstSeq = seqInc(this.firstSeq);
-      n++;
+      this.headIdx = (this.headIdx + 1) % size;
     }
-    if (seqOffset(this.nextToSend, this.firstSeq) > 0) this.nextToSend = this.firstSeq;
+    this.length -= n;
+    this.firstSeq = seqInc(this.firstSeq, n);
+    const unsentDropped = seqOffset(this.nextToSend, this.firstSeq);
+    if (unsentDropped > 0) this.pass(unsentDropped);
+    if (this.length === 0 && size > SHRINK_ABOVE) {
+      this.ring = new Array(Math.min(INITIAL_SLOTS, this.capacity));
+      this.headIdx = 0;
+    }
     return n;
+  }
+
+  private pass(n: number): void {
+    this.nextToSend = seqInc(this.nextToSend, n);
+    this.passedSpan = Math.min(this.passedSpan + n, MAX_SPAN);
+  }
+
+  private grow(): void {
+    const old = this.ring;
+    const next: (SendEntry | undefined)[] = new Array(Math.min(old.length * 2, this.capacity));
+    for (let i = 0; i < this.length; i++) next[i] = old[(this.headIdx + i) % old.length];
+    this.ring = next;
+    this.headIdx = 0;
   }
 }
