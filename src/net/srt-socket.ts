@@ -11,6 +11,7 @@ import type { CryptoControl } from '../protocol/crypto-control';
 import type { Negotiated } from '../protocol/handshake';
 import { SrtFlag } from '../protocol/handshake-packet';
 import { KmState } from '../protocol/km-message';
+import { MessageAssembler } from '../protocol/message-assembler';
 import { ControlType, DataPacket, decodePacket, Position } from '../protocol/packet';
 import { nowUs } from './clock';
 import { SrtError, srtError } from './errors';
@@ -60,9 +61,8 @@ export class SrtSocket extends Duplex implements MuxEndpoint {
   private timer?: NodeJS.Timeout;
   private timerAt = Infinity;
   private pending?: { chunk: Buffer; offset: number; cb: WriteCallback };
-  /** Message API: the packets of a message being reassembled (PP first..last). */
-  private partial: Buffer[] = [];
-  private partialMsgNo = -1;
+  /** Message API: joins the packets of a message (PP first..last), bounded by the receive buffer. */
+  private assembler?: MessageAssembler;
   private finalCb?: WriteCallback;
   private finalDeadlineUs = 0;
   private lastSubmitUs = 0;
@@ -133,8 +133,9 @@ export class SrtSocket extends Duplex implements MuxEndpoint {
       peerSocketId: n.peerSocketId,
       isn: n.isn,
       peerIsn: n.peerIsn,
-      // AES-GCM's 16-byte tag comes out of the payload.
-      payloadSize: Math.min(o.payloadSize, n.mss - 44 - (p.crypto?.overhead ?? 0)),
+      // AES-GCM's 16-byte tag comes out of the payload. The handshake refused an MSS below 76,
+      // so the floor of 1 is a last guard against empty packets.
+      payloadSize: Math.max(1, Math.min(o.payloadSize, n.mss - 44 - (p.crypto?.overhead ?? 0))),
       rcvLatency: n.rcvLatency,
       sndLatency: n.sndLatency,
       flowWindow: Math.min(n.peerFlightFlagSize, o.fc),
@@ -337,15 +338,12 @@ export class SrtSocket extends Duplex implements MuxEndpoint {
     this.bytesRead += payload.length;
     this.touch();
     if (!this.options.messageApi || pkt.position === Position.SOLO) return this.push(payload);
-    // A message of several packets: push it whole, or drop it if a part is missing.
-    if (pkt.position === Position.FIRST || pkt.msgNo !== this.partialMsgNo) this.partial = [];
-    this.partialMsgNo = pkt.msgNo;
-    if (pkt.position !== Position.FIRST && this.partial.length === 0) return true; // its start was lost
-    this.partial.push(payload);
-    if (pkt.position !== Position.LAST) return true;
-    const msg = Buffer.concat(this.partial);
-    this.partial = [];
-    return this.push(msg);
+    // A message of several packets: pushed whole, or dropped if a part is missing or it outgrows the buffer.
+    this.assembler ??= new MessageAssembler(this.options.rcvBuf);
+    const dropped = this.assembler.oversizeDropped;
+    const msg = this.assembler.add(payload, pkt);
+    if (this.assembler.oversizeDropped !== dropped) this.engine!.counters.add('pktRcvMsgOversize', this.assembler.oversizeDropped - dropped);
+    return msg ? this.push(msg) : true;
   }
 
   private onPeerClosed(): void {

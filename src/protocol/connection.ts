@@ -38,7 +38,7 @@ import { ArrivalRateEstimator } from './rate-estimator';
 import { ReceiveBuffer } from './receive-buffer';
 import { RttEstimator } from './rtt';
 import { SendBuffer, SendEntry } from './send-buffer';
-import { msgNoInc, seqCmp, seqDec, seqInc, seqOffset, tsWrap } from './sequence';
+import { msgNoInc, SEQ_MAX, seqCmp, seqDec, seqInc, seqOffset, tsWrap } from './sequence';
 import { TsbpdClock } from './tsbpd';
 import { Counters } from './stats';
 
@@ -111,7 +111,15 @@ export interface ConnectionSink {
   drain(): void;
 }
 
-const ACK_HISTORY = 1024;
+/** Full ACKs remembered for RTT measurement: 5 s of them at one per 10 ms. */
+const ACK_HISTORY = 512;
+/** Upper bounds of what a peer's ACK may set: flow window (packets) and rates (packets/s). */
+const MAX_WINDOW = 0x40000000;
+const MAX_PEER_RATE = 0x40000000;
+
+function clamp(v: number, lo: number, hi: number): number {
+  return v < lo ? lo : v > hi ? hi : v;
+}
 
 export class SrtConnection {
   readonly counters = new Counters();
@@ -124,7 +132,7 @@ export class SrtConnection {
 
   // ---- sender state
   private readonly sndBuf: SendBuffer;
-  private readonly rexmit = new LossList();
+  private readonly rexmit: LossList;
   private readonly pacer: TokenBucket;
   private readonly cc: LiveCC;
   private readonly fileCc?: FileCC;
@@ -147,7 +155,7 @@ export class SrtConnection {
 
   // ---- receiver state
   private readonly rcvBuf: ReceiveBuffer;
-  private readonly lossList = new LossList();
+  private readonly lossList: LossList;
   /** One past the highest sequence number received. */
   private rcvNext: number;
   /** First sequence number not received contiguously (the ACK point). */
@@ -169,8 +177,10 @@ export class SrtConnection {
 
   constructor(readonly cfg: ConnectionConfig, private readonly sink: ConnectionSink, nowUs: number) {
     this.sndBuf = new SendBuffer(cfg.sndBufPackets, cfg.isn);
+    this.rexmit = new LossList(cfg.sndBufPackets);
     const rcvIsn = cfg.peerIsn ?? cfg.isn;
     this.rcvBuf = new ReceiveBuffer(cfg.rcvBufPackets, rcvIsn);
+    this.lossList = new LossList(cfg.rcvBufPackets);
     this.flowWindow = cfg.flowWindow;
     this.cc = new LiveCC({
       maxBw: cfg.maxBw,
@@ -292,7 +302,7 @@ export class SrtConnection {
       // A gap: report it at once, then periodically.
       const last = seqDec(seq);
       if (this.lossList.isEmpty) this.nextNakAt = nowUs + this.nakIntervalUs();
-      this.lossList.append(this.rcvNext, last);
+      this.lossList.insert(this.rcvNext, last);
       this.counters.add('pktRcvLoss', ahead);
       this.sendNak([[this.rcvNext, last]], nowUs);
       this.rcvNext = seqInc(seq);
@@ -378,21 +388,28 @@ export class SrtConnection {
     const ack = decodeAck(pkt.body);
     if (!ack) return void this.counters.add('pktRecvInvalid');
     this.counters.add('pktRecvACK');
-    // An ACK beyond what we sent is bogus (libsrt treats it as an attack).
-    if (seqCmp(ack.lastAckSeq, this.sndBuf.nextToSend) > 0) return void this.counters.add('pktRecvInvalid');
-    if (seqCmp(ack.lastAckSeq, this.sndBuf.firstSeq) > 0) {
+    const full = ack.rtt !== undefined;
+    // Full ACK: answer with ACKACK so the peer measures RTT (libsrt does so before any check).
+    if (full) this.sendControl(ControlType.ACKACK, pkt.typeInfo, undefined, nowUs);
+    // Checked by its offset from the oldest unacknowledged packet: ahead of what we sent is an
+    // attack or a bug (libsrt breaks the connection); behind it, a stale ACK that changes nothing.
+    const off = seqOffset(this.sndBuf.firstSeq, ack.lastAckSeq);
+    if (off > this.sndBuf.inFlight) {
+      this.counters.add('pktRecvInvalid');
+      return this.breakConnection('the peer acknowledged packets never sent');
+    }
+    if (off < 0) return;
+    if (off > 0) {
       this.sndBuf.dropBefore(ack.lastAckSeq);
       this.rexmit.removeUpTo(seqDec(ack.lastAckSeq));
     }
     this.lastRspAckUs = nowUs;
     this.rexmitCount = 1;
-    if (ack.rtt !== undefined) {
-      // Full ACK: answer with ACKACK so the peer measures RTT.
-      this.sendControl(ControlType.ACKACK, pkt.typeInfo, undefined, nowUs);
-      if (!this.rttFromAckAck && ack.rtt > 0) this.rtt.adopt(ack.rtt, ack.rttVar ?? ack.rtt / 2);
-      if (ack.availBuf !== undefined) this.flowWindow = Math.max(2, ack.availBuf);
-      if (ack.linkCapacity) this.peerLinkCapacity = ack.linkCapacity;
-      if (ack.pktRecvRate) this.peerPktRecvRate = ack.pktRecvRate;
+    if (full) {
+      if (!this.rttFromAckAck && ack.rtt! > 0) this.rtt.adopt(ack.rtt!, ack.rttVar ?? ack.rtt! / 2);
+      if (ack.availBuf !== undefined) this.flowWindow = clamp(ack.availBuf, 2, MAX_WINDOW);
+      if (ack.linkCapacity) this.peerLinkCapacity = Math.min(ack.linkCapacity, MAX_PEER_RATE);
+      if (ack.pktRecvRate) this.peerPktRecvRate = Math.min(ack.pktRecvRate, MAX_PEER_RATE);
     }
     if (this.fileCc) {
       this.fileCc.onAck(ack.lastAckSeq, nowUs, this.ccInput());
@@ -413,45 +430,88 @@ export class SrtConnection {
     if (seqCmp(seq, this.lastAckAckedSeq) > 0) this.lastAckAckedSeq = seq;
   }
 
+  /**
+   * A loss report. Every range is checked by its distance back from the last sequence number
+   * sent, a known point from which nothing can wrap: a range that names numbers we never sent
+   * breaks the connection, as libsrt does. Valid ranges are clipped to the send buffer, so the
+   * work is bounded by the packets held, whatever span the peer claimed.
+   */
   private onNak(pkt: ControlPacket, nowUs: number): void {
     const ranges = decodeLossList(pkt.body);
     if (!ranges) return void this.counters.add('pktRecvInvalid');
     this.counters.add('pktRecvNAK');
     const lastSent = seqDec(this.sndBuf.nextToSend);
     for (const [a, b] of ranges) {
-      if (seqCmp(a, b) > 0 || seqCmp(b, lastSent) > 0) return void this.counters.add('pktRecvInvalid');
+      const backA = (lastSent - a) & SEQ_MAX;
+      const backB = (lastSent - b) & SEQ_MAX;
+      if (backA >= this.sndBuf.passedSpan || backB > backA) {
+        this.counters.add('pktRecvInvalid');
+        return this.breakConnection('the peer reported the loss of packets never sent');
+      }
+    }
+    // Offsets from the oldest packet held: [0, inFlight) is in the buffer, below 0 is gone.
+    const inFlight = this.sndBuf.inFlight;
+    let lost = 0;
+    let dropFrom = Infinity;
+    let dropTo = -Infinity;
+    // A range is taken only past the previous one (libsrt lists them ascending): overlapping or
+    // repeated ranges cost nothing more than the buffer they cover.
+    let floor = 0;
+    for (const [a, b] of ranges) {
+      const offA = inFlight - 1 - ((lastSent - a) & SEQ_MAX);
+      const offB = inFlight - 1 - ((lastSent - b) & SEQ_MAX);
+      lost += offB - offA + 1;
+      if (offA < 0) {
+        dropFrom = Math.min(dropFrom, offA);
+        dropTo = Math.max(dropTo, Math.min(offB, -1));
+      }
+      const from = Math.max(offA, floor);
+      if (from <= offB) {
+        const added = this.rexmit.insert(seqInc(this.sndBuf.firstSeq, from), seqInc(this.sndBuf.firstSeq, offB));
+        this.counters.add('pktSndLoss', added);
+        floor = offB + 1;
+      }
+    }
+    // What is no longer buffered cannot be resent: one DROPREQ tells the receiver to stop asking.
+    if (dropFrom <= dropTo) {
+      const first = this.sndBuf.firstSeq;
+      this.sendControl(ControlType.DROPREQ, 0, encodeDropReq(seqInc(first, dropFrom), seqInc(first, dropTo)), nowUs);
     }
     if (this.fileCc && ranges.length > 0) {
-      const lost = ranges.reduce((n, [a, b]) => n + seqOffset(a, b) + 1, 0);
       this.fileCc.onLoss(ranges[0][0], lost, lastSent, this.ccInput());
       this.pacer.rate = this.ccRate();
-    }
-    for (const [a, b] of ranges) {
-      this.counters.add('pktSndLoss', seqOffset(a, b) + 1);
-      // What is no longer buffered cannot be resent: tell the receiver to stop asking.
-      if (seqCmp(a, this.sndBuf.firstSeq) < 0) {
-        const dropLast = seqCmp(b, this.sndBuf.firstSeq) < 0 ? b : seqDec(this.sndBuf.firstSeq);
-        this.sendControl(ControlType.DROPREQ, 0, encodeDropReq(a, dropLast), nowUs);
-      }
-      const from = seqCmp(a, this.sndBuf.firstSeq) < 0 ? this.sndBuf.firstSeq : a;
-      if (seqCmp(from, b) <= 0) this.rexmit.append(from, b);
     }
     this.sendPending(nowUs);
   }
 
+  /**
+   * The sender gave up on [first, last]. Clipped to the receive window by offsets from its head,
+   * so the work is bounded by the buffer whatever span the peer claimed.
+   */
   private onDropReq(pkt: ControlPacket, nowUs: number): void {
     const r = decodeDropReq(pkt.body);
     if (!r) return; // libsrt ignores a DROPREQ shorter than 8 bytes
-    const [first, last] = r;
-    if (seqCmp(first, last) > 0) return;
-    this.lossList.removeRange(first, last);
-    // Skip the dropped range if it sits at the head of the buffer.
-    if (seqCmp(this.rcvBuf.head, first) >= 0 && seqCmp(this.rcvBuf.head, last) <= 0 && !this.rcvBuf.peek()) {
-      while (seqCmp(this.rcvBuf.head, last) <= 0 && !this.rcvBuf.peek()) {
+    const head = this.rcvBuf.head;
+    const from = Math.max(0, seqOffset(head, r[0]));
+    const to = Math.min(seqOffset(head, r[1]), this.rcvBuf.capacity - 1);
+    if (to < from) return;
+    this.lossList.removeRange(seqInc(head, from), seqInc(head, to));
+    // Dropping past the newest packet received: move on as if it came (libsrt processCtrlDropReq),
+    // so the numbers are not reported lost.
+    const next = this.rcvBuf.offsetOf(this.rcvNext);
+    if (from <= next && to >= next) this.rcvNext = seqInc(head, to + 1);
+    // Skip the dropped packets that are missing at the head of the buffer.
+    if (from === 0) {
+      let skipped = 0;
+      while (skipped <= to && !this.rcvBuf.peek()) {
         this.rcvBuf.shift();
-        this.counters.add('pktRcvDrop');
+        skipped++;
       }
-      this.advanceAckPoint();
+      if (skipped > 0) {
+        this.counters.add('pktRcvDrop', skipped);
+        this.lossList.removeUpTo(seqDec(this.rcvBuf.head));
+        this.advanceAckPoint();
+      }
     }
     this.deliverDue(nowUs);
   }
@@ -501,20 +561,25 @@ export class SrtConnection {
   }
 
   /**
-   * libsrt's EXP timer breaks the connection after more than 16 expirations AND
-   * more than peerIdleTimeout without hearing from the peer; an expiration lasts
-   * SRTT + 4·RTTVar + 10 ms, at least 300 ms (checkExpTimer).
+   * How long a silent peer is kept: peerIdleTimeout, a hard bound. (libsrt's EXP timer also waits
+   * for 16 expirations of SRTT + 4·RTTVar + 10 ms, at least 300 ms each: with the default 5 s that
+   * only matters above about 300 ms of RTT, and it would let a peer-supplied RTT stretch the limit.)
    */
   private idleLimitUs(): number {
-    const exp = Math.max(300_000, this.rtt.srtt + 4 * this.rtt.rttVar + 10_000);
-    return Math.max(this.cfg.peerIdleTimeoutMs * 1000, 16 * exp);
+    return this.cfg.peerIdleTimeoutMs * 1000;
   }
 
   private checkPeerIdle(nowUs: number): boolean {
     if (nowUs - this.lastRecvUs <= this.idleLimitUs()) return false;
-    this.closed = true;
-    this.sink.broken(`peer idle for more than ${this.cfg.peerIdleTimeoutMs} ms`);
+    this.breakConnection(`peer idle for more than ${this.cfg.peerIdleTimeoutMs} ms`);
     return true;
+  }
+
+  /** The connection is dead (idle peer, or a peer that broke the protocol): stop and tell the adapter. */
+  private breakConnection(message: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.sink.broken(message);
   }
 
   /** Retransmission timeout: SRTT + 4·RTTVar + 20 ms per expiration, plus 10 ms (libsrt checkRexmitTimer). */
@@ -532,7 +597,7 @@ export class SrtConnection {
    */
   private checkRexmitTimer(nowUs: number): void {
     if (nowUs <= this.rexmitDeadline()) return;
-    if (!this.fileCc || this.rexmit.isEmpty) this.rexmit.append(this.sndBuf.firstSeq, seqDec(this.sndBuf.nextToSend));
+    if (!this.fileCc || this.rexmit.isEmpty) this.rexmit.insert(this.sndBuf.firstSeq, seqDec(this.sndBuf.nextToSend));
     this.rexmitCount++;
     if (this.fileCc) {
       this.fileCc.onTimeout(this.ccInput());

@@ -13,6 +13,8 @@ export const COUNTERS = [
   'pktRecvInvalid',
   /** Packets refused because the receive buffer was full (not in libsrt's stats). */
   'pktRcvNoRoom',
+  /** Message API: packets of messages dropped for outgrowing the receive buffer (not in libsrt's stats). */
+  'pktRcvMsgOversize',
 ] as const;
 
 export type CounterName = (typeof COUNTERS)[number];
