@@ -30,6 +30,19 @@ export const MIN_PEER_VERSION = 0x00010300;
 export const MAX_STREAM_ID = 512;
 /** libsrt refuses a handshake with an MSS above the Ethernet MTU. */
 export const MAX_MSS = 1500;
+/** The smallest MSS libsrt can be configured with (SRTO_MSS); below it a packet has no room for data. */
+export const MIN_MSS = 76;
+
+/**
+ * The CIF checks of libsrt's CHandShake::valid(), with our MSS floor: a handshake that fails
+ * them is ROGUE. Returns what is wrong, or undefined.
+ */
+export function invalidHandshakeField(hs: Handshake): string | undefined {
+  if (hs.isn > 0x7fffffff) return `ISN ${hs.isn} is not a sequence number`;
+  if (hs.mss < MIN_MSS || hs.mss > MAX_MSS) return `MSS ${hs.mss} outside [${MIN_MSS}, ${MAX_MSS}]`;
+  if (hs.flightFlagSize < 2) return `flight flag size ${hs.flightFlagSize} below 2`;
+  return undefined;
+}
 
 /** The reject reason carried by a failure ReqType; libsrt maps codes between the internal and the predefined range to UNKNOWN. */
 export function rejectReasonOf(reqType: number): number {
@@ -173,6 +186,8 @@ export class CallerHandshake {
     // conclusion
     if (hs.reqType !== HandshakeType.CONCLUSION) return { kind: 'ignored', why: 'expected conclusion reply' };
     if (hs.version === 0) return { kind: 'rejected', reason: RejectReason.PEER, message: 'peer rejected the conclusion' };
+    const invalid = invalidHandshakeField(hs);
+    if (invalid) return { kind: 'rejected', reason: RejectReason.ROGUE, message: `conclusion reply: ${invalid}`, peerSocketId: hs.socketId };
     // A libsrt caller refuses a reply that does not carry its own ISN (a security check).
     if (!this.rendezvous && hs.isn !== this.cfg.isn) {
       return { kind: 'rejected', reason: RejectReason.ROGUE, message: 'conclusion reply carries another ISN' };
@@ -294,6 +309,8 @@ export interface ConclusionRequest {
  */
 export function parseConclusionRequest(req: Handshake): ConclusionRequest {
   if (req.version < 5) throw new HandshakeRejection(RejectReason.VERSION, 'HSv4 (UDT) handshakes are not supported');
+  const invalid = invalidHandshakeField(req);
+  if (invalid) throw new HandshakeRejection(RejectReason.ROGUE, invalid);
   if (!(req.extField & HsExtFlag.HSREQ)) throw new HandshakeRejection(RejectReason.ROGUE, 'conclusion without HSREQ');
   const ext = findExtension(req, HsExt.HSREQ);
   const hsreq = ext && decodeSrtHs(ext.body);
