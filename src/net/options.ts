@@ -83,6 +83,11 @@ export interface ConnectOptions extends SrtOptions {
 }
 
 export interface ServerOptions extends SrtOptions {
+  /**
+   * Callers shown to a 'request' listener and not yet accepted or rejected, at most; beyond it new
+   * callers are refused with SRT_REJ_BACKLOG (like net's listen backlog). Default 511.
+   */
+  backlog?: number;
   /** With an IPv6 listen address: accept IPv6 callers only (no IPv4-mapped ones), as SRTO_IPV6ONLY. Default false. */
   ipv6Only?: boolean;
   /** Shorthand for server.on('request', onRequest): decide on each caller before it is accepted. */
@@ -240,6 +245,22 @@ export function resolveOptions(o: SrtOptions = {}): ResolvedOptions {
     r.streamId = o.streamId;
   }
   return r;
+}
+
+export const DEFAULT_BACKLOG = 511;
+
+export function resolveBacklog(v: number | undefined): number {
+  return v === undefined ? DEFAULT_BACKLOG : checkInt('backlog', v, 1, 0x7fffffff);
+}
+
+/**
+ * Per-connection options over the server's: a key given as undefined keeps the server's value
+ * (`accept({ passphrase: undefined })` must not erase the server's passphrase).
+ */
+export function withOverrides<T extends SrtOptions>(base: T, overrides: SrtOptions): T {
+  const out: T = { ...base };
+  for (const [k, v] of Object.entries(overrides)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  return out;
 }
 
 /** A connection's encryption state from its options (always present: it also carries enforcement). */

@@ -21,7 +21,18 @@ import { tsWrap } from '../protocol/sequence';
 import { nowUs } from './clock';
 import { srtError } from './errors';
 import { ConnectionRequest } from './connection-request';
-import { cryptoFor, handshakeConfig, passphraseOf, resolveOptions, ResolvedOptions, ServerOptions, SrtOptions } from './options';
+import {
+  cryptoFor,
+  handshakeConfig,
+  passphraseOf,
+  resolveBacklog,
+  resolveOptions,
+  ResolvedOptions,
+  ServerOptions,
+  SrtOptions,
+  withOverrides,
+} from './options';
+import { Refusal, RefusalCache } from './refusal-cache';
 import { SrtSocket } from './srt-socket';
 import { UdpMux } from './udp-mux';
 
@@ -41,8 +52,10 @@ export interface RejectInfo {
 export interface ServerCounters {
   /** Handshakes dropped: malformed, bad cookie, unexpected type. */
   handshakesDropped: number;
-  /** Callers refused with a rejection reply. */
+  /** Rejection replies sent (a caller repeating a refused CONCLUSION counts each time). */
   rejected: number;
+  /** Of those, refusals repeated from the refusal cache without redoing the checks. */
+  rejectedFromCache: number;
   accepted: number;
 }
 
@@ -74,12 +87,16 @@ export class SrtServer extends EventEmitter {
   listening = false;
   /** Refuse callers beyond this many open connections (SRT_REJ_BACKLOG). */
   maxConnections?: number;
-  readonly counters: ServerCounters = { handshakesDropped: 0, rejected: 0, accepted: 0 };
+  /** Callers not yet accepted (pending 'request' decisions) beyond which new ones get SRT_REJ_BACKLOG. */
+  readonly backlog: number;
+  readonly counters: ServerCounters = { handshakesDropped: 0, rejected: 0, rejectedFromCache: 0, accepted: 0 };
+  private readonly refusals = new RefusalCache();
 
   constructor(options: ServerOptions = {}, listener?: ConnectionListener) {
     super();
     this.#options = options;
     this.resolved = resolveOptions(options);
+    this.backlog = resolveBacklog(options.backlog);
     if (listener) this.on('connection', listener);
     if (options.onRequest) this.on('request', options.onRequest);
   }
@@ -148,6 +165,7 @@ export class SrtServer extends EventEmitter {
     if (!this.closing || this.accepted.size > 0 || !this.mux) return;
     for (const p of this.pending.values()) clearTimeout(p.timer);
     this.pending.clear();
+    this.refusals.clear();
     this.mux.close();
     this.mux = undefined;
     this.closing = false;
@@ -207,6 +225,14 @@ export class SrtServer extends EventEmitter {
       this.counters.handshakesDropped++;
       return;
     }
+    const refused = this.refusals.get(rinfo.address, rinfo.port, hs.cookie, Date.now());
+    if (refused) {
+      // Refused before with this cookie: say so again without redoing the checks (PBKDF2...).
+      this.counters.rejectedFromCache++;
+      this.counters.rejected++;
+      this.sendHs(rejectionResponse(hs, refused.reason, this.mux!.allocateId()), hs.socketId, rinfo);
+      return;
+    }
     if (hs.version < 5) {
       // An HSv4 (pre-1.3) caller: refuse clearly, and SHUTDOWN as libsrt does.
       this.reject(hs, RejectReason.VERSION, rinfo);
@@ -218,6 +244,7 @@ export class SrtServer extends EventEmitter {
       return void this.reject(hs, RejectReason.BACKLOG, rinfo);
     }
     if (this.listenerCount('request') === 0) return this.accept(hs, pkt.timestamp, nowUs(), key, rinfo);
+    if (this.pending.size >= this.backlog) return void this.reject(hs, RejectReason.BACKLOG, rinfo);
     this.ask(hs, pkt.timestamp, key, rinfo);
   }
 
@@ -227,7 +254,7 @@ export class SrtServer extends EventEmitter {
     try {
       parsed = parseConclusionRequest(hs);
     } catch (err) {
-      if (err instanceof HandshakeRejection) return void this.reject(hs, err.reason, rinfo, undefined, err.message);
+      if (err instanceof HandshakeRejection) return void this.refuse(hs, rinfo, { reason: err.reason, message: err.message });
       throw err;
     }
     const arrivalUs = nowUs();
@@ -237,7 +264,7 @@ export class SrtServer extends EventEmitter {
     const streamId = parsed.streamId;
     const request = new ConnectionRequest(rinfo.address, rinfo.port, streamId, {
       accept: (overrides) => {
-        if (overrides) resolveOptions({ ...this.#options, ...overrides }); // throws to the application on bad options
+        if (overrides) resolveOptions(withOverrides(this.#options, overrides)); // throws to the application on bad options
         clearTimeout(entry.timer);
         this.pending.delete(key);
         if (!this.mux || this.closing) return void this.reject(hs, RejectReason.CLOSE, rinfo, streamId);
@@ -245,10 +272,19 @@ export class SrtServer extends EventEmitter {
       },
       reject: (code) => {
         if (!this.mux) return;
-        entry.rejectReply = this.reject(hs, code, rinfo, streamId);
+        entry.rejectReply = this.refuse(hs, rinfo, { reason: code, streamId });
       },
     });
     this.emit('request', request);
+  }
+
+  /**
+   * Refuses a caller for good: on the wire, to the application, and in the refusal cache so that a
+   * repeat of its CONCLUSION (same address, port and cookie) is refused without redoing the checks.
+   */
+  private refuse(hs: Handshake, rinfo: dgram.RemoteInfo, refusal: Refusal): Buffer {
+    this.refusals.set(rinfo.address, rinfo.port, hs.cookie, refusal, Date.now());
+    return this.reject(hs, refusal.reason, rinfo, refusal.streamId, refusal.message);
   }
 
   /** Refuses a caller on the wire and tells the application who and why ('reject' event). */
@@ -271,7 +307,7 @@ export class SrtServer extends EventEmitter {
     overrides?: SrtOptions,
   ): void {
     const mux = this.mux!;
-    const socket = new SrtSocket(overrides ? { ...this.#options, ...overrides } : this.#options);
+    const socket = new SrtSocket(overrides ? withOverrides(this.#options, overrides) : this.#options);
     const o = socket.options;
     const socketId = mux.allocateId();
     const crypto = cryptoFor(o);
@@ -282,7 +318,7 @@ export class SrtServer extends EventEmitter {
       streamId = parsed.streamId;
       result = negotiateAsResponder(hs, parsed, handshakeConfig(o, socketId, hs.isn, crypto));
     } catch (err) {
-      if (err instanceof HandshakeRejection) return void this.reject(hs, err.reason, rinfo, streamId, err.message);
+      if (err instanceof HandshakeRejection) return void this.refuse(hs, rinfo, { reason: err.reason, streamId, message: err.message });
       throw err;
     }
     result.response.peerIp = encodePeerIp(rinfo.address);

@@ -9,6 +9,13 @@ import dgram from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import { HEADER_SIZE } from '../protocol/packet';
 
+/**
+ * No SRT peer sends a datagram larger than its MSS, at most 1500 bytes with the IP and UDP headers
+ * (libsrt refuses more): anything bigger is not SRT, and dropping it bounds the work a control
+ * packet can ask for (a loss report holds at most 371 words).
+ */
+export const MAX_DATAGRAM = 1500;
+
 export interface MuxEndpoint {
   /** Called with a datagram addressed to this endpoint's socket ID. */
   onDatagram(msg: Buffer, rinfo: dgram.RemoteInfo): void;
@@ -16,7 +23,7 @@ export interface MuxEndpoint {
 
 export interface MuxCounters {
   received: number;
-  /** Shorter than a header, or a non-handshake addressed to ID 0. */
+  /** Shorter than a header, longer than MAX_DATAGRAM, or a non-handshake addressed to ID 0. */
   malformed: number;
   /** Addressed to a socket ID nobody owns. */
   unknownDestination: number;
@@ -82,7 +89,7 @@ export class UdpMux extends EventEmitter {
   private route(msg: Buffer, rinfo: dgram.RemoteInfo): void {
     this.counters.received++;
     try {
-      if (msg.length < HEADER_SIZE) {
+      if (msg.length < HEADER_SIZE || msg.length > MAX_DATAGRAM) {
         this.counters.malformed++;
         return;
       }
