@@ -203,7 +203,9 @@ export function encodePeerIp(address: string): Buffer {
 
 /** Decodes the Peer IP field to a printable address (IPv4 when only the first word is set). */
 export function decodePeerIp(field: Buffer): string {
-  const b = Buffer.from(field.subarray(0, 16));
+  // A field shorter than 16 bytes reads as zero-filled, not past its end.
+  const b = Buffer.alloc(16);
+  field.copy(b, 0, 0, 16);
   reverseWords(b);
   if (b.readUInt32BE(4) === 0 && b.readUInt32BE(8) === 0 && b.readUInt32BE(12) === 0) {
     return `${b[0]}.${b[1]}.${b[2]}.${b[3]}`;

@@ -77,6 +77,7 @@ export function encodeKmState(state: number): Buffer {
   return b;
 }
 
-export function decodeKmState(word: Buffer): number {
-  return word.readUInt32LE(0);
+/** The state in a one-word KMRSP; null when the body is shorter than a word (libsrt rejects it). */
+export function decodeKmState(word: Buffer): number | null {
+  return word.length < 4 ? null : word.readUInt32LE(0);
 }
