@@ -226,6 +226,14 @@ function parseIPv4(s: string): Buffer | null {
 function parseIPv6(s: string): Buffer | null {
   const zone = s.indexOf('%');
   if (zone >= 0) s = s.slice(0, zone);
+  // A dotted IPv4 tail (::a.b.c.d as Node prints IPv4-compatible addresses, 64:ff9b::a.b.c.d)
+  // is the last two groups; libsrt copies the 16 address bytes whatever their notation.
+  const dotted = /^(.*:)(\d+\.\d+\.\d+\.\d+)$/.exec(s);
+  if (dotted) {
+    const v4 = parseIPv4(dotted[2]);
+    if (!v4) return null;
+    s = `${dotted[1]}${v4.readUInt16BE(0).toString(16)}:${v4.readUInt16BE(2).toString(16)}`;
+  }
   const halves = s.split('::');
   if (halves.length > 2) return null;
   const head = halves[0] ? halves[0].split(':') : [];
@@ -235,9 +243,9 @@ function parseIPv6(s: string): Buffer | null {
   const groups = [...head, ...Array(fill).fill('0'), ...tail];
   const out = Buffer.alloc(16);
   for (let i = 0; i < 8; i++) {
-    const v = parseInt(groups[i], 16);
-    if (Number.isNaN(v) || v > 0xffff) return null;
-    out.writeUInt16BE(v, i * 2);
+    // parseInt alone would read '1.2.3.4' as 1 and '12zz' as 0x12.
+    if (!/^[0-9a-f]{1,4}$/i.test(groups[i])) return null;
+    out.writeUInt16BE(parseInt(groups[i], 16), i * 2);
   }
   return out;
 }
