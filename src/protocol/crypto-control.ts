@@ -28,6 +28,12 @@ export interface CryptoOptions {
 export const KM_DEFAULTS = { kmRefreshRate: 1 << 24, kmPreAnnounce: 1 << 12 };
 /** libsrt resends an unanswered KM refresh up to 10 times (SRT_MAX_KMRETRY). */
 export const MAX_KM_RETRY = 10;
+/**
+ * PBKDF2 derivations a connection may do: one. A session keeps one salt (libsrt's key refresh
+ * keeps it, and so the KEK), so the handshake's derivation serves every later KM; a KMREQ with
+ * another salt is refused instead of costing about a millisecond of CPU each time a peer sends one.
+ */
+export const MAX_KEK_DERIVATIONS = 1;
 
 /** A salt and up to two keys; index 0 = even (KK 1), 1 = odd (KK 2). */
 interface KeySet {
@@ -62,6 +68,9 @@ export class CryptoControl {
   #pendingKm: Buffer | undefined;
   #pendingRetries = 0;
   #lastKmSentUs = -Infinity;
+  /** The last KEK derived, for its salt and length: KMs of one session reuse it. */
+  #kek: { salt: Buffer; keyLen: number; kek: Buffer } | undefined;
+  #derivations = 0;
   sndKmState: number = KmState.UNSECURED;
   rcvKmState: number = KmState.UNSECURED;
   /** Key length to use as initiator (pbKeyLen, or what the listener advertised). */
@@ -114,7 +123,8 @@ export class CryptoControl {
 
   private kmOf(set: KeySet, which: number): Buffer {
     const plain = which === KmKeys.BOTH ? Buffer.concat([set.keys[0]!, set.keys[1]!]) : set.keys[which - 1]!;
-    const kek = deriveKek(this.#passphrase!, set.salt, set.keyLen);
+    // Our own salt: derived once per session (cached), so never refused by the budget but for a bug.
+    const kek = this.kekFor(set.salt, set.keyLen) ?? deriveKek(this.#passphrase!, set.salt, set.keyLen);
     const m: KmMessage = {
       keys: which,
       cipher: this.gcm ? KmCipher.GCM : KmCipher.CTR,
@@ -127,9 +137,21 @@ export class CryptoControl {
     return encodeKm(m);
   }
 
-  /** Unwraps a KM into a key set; null when the passphrase does not fit. */
+  /** The KEK for a salt and key length: the cached one, or a new derivation within the budget. */
+  private kekFor(salt: Buffer, keyLen: number): Buffer | undefined {
+    const c = this.#kek;
+    if (c && c.keyLen === keyLen && c.salt.equals(salt)) return c.kek;
+    if (this.#derivations >= MAX_KEK_DERIVATIONS) return undefined;
+    this.#derivations++;
+    const kek = deriveKek(this.#passphrase!, salt, keyLen);
+    this.#kek = { salt: Buffer.from(salt), keyLen, kek };
+    return kek;
+  }
+
+  /** Unwraps a KM into a key set; null when the passphrase does not fit (or the derivation budget is spent). */
   private parseKm(km: KmMessage): KeySet | null {
-    const kek = deriveKek(this.#passphrase!, km.salt, km.keyLen);
+    const kek = this.kekFor(km.salt, km.keyLen);
+    if (!kek) return null;
     const plain = unwrapKey(kek, km.wrapped);
     if (!plain) return null;
     const n = km.keys === KmKeys.BOTH ? 2 : 1;

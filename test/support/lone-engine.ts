@@ -77,6 +77,13 @@ export class LoneEngine {
     this.engine.receive(pkt, this.now);
   }
 
+  /** Feeds a raw datagram as the socket adapter does (decoded; undecodable ones dropped), then runs the timers. */
+  datagram(buf: Buffer): void {
+    const pkt = decodePacket(buf);
+    if (pkt) this.engine.receive(pkt, this.now);
+    this.engine.tick(this.now);
+  }
+
   /** Data sequence numbers sent so far (first transmissions and retransmissions). */
   sentSeqs(): number[] {
     return this.sent.filter((p): p is DataPacket => p.kind === 'data').map((p) => p.seq);

@@ -16,10 +16,16 @@
 import { expect } from 'chai';
 import { inspect } from 'node:util';
 import { checkPassphrase, CryptoControl, CryptoOptions, MAX_KM_RETRY } from '../../src/protocol/crypto-control';
-import { decodeKm, KmKeys, KmState } from '../../src/protocol/km-message';
+import { decodeKm, decodeKmState, KmKeys, KmState } from '../../src/protocol/km-message';
+
+function decodeKmStateOf(b: Buffer): number | null {
+  return b.length === 4 ? decodeKmState(b) : null;
+}
 import { KeyFlags } from '../../src/protocol/packet';
 import { RejectReason } from '../../src/protocol/reject-reason';
+import * as srtCrypto from '../../src/protocol/srt-crypto';
 import { deriveKek, unwrapKey } from '../../src/protocol/srt-crypto';
+import sinon from 'sinon';
 import { resolveOptions, passphraseOf } from '../../src/net/options';
 
 const PWD_A = 's!t@r#i$c^t';   // test_enforced_encryption.cpp s_pwd_a
@@ -332,6 +338,28 @@ describe('CryptoControl', function () {
       for (let n = 1; n <= 5000; n++) ini.encrypt(n, Buffer.alloc(1), HDR);
       expect(ini.kmToSend(1e9, 1)).to.equal(undefined);
       expect(ini.txKeyFlags).to.equal(KeyFlags.EVEN);
+    });
+  });
+
+  describe('PBKDF2 at most once per connection (a KMREQ cannot make us derive again)', function () {
+    it('refreshes with the session salt reuse its KEK; a KMREQ with another salt is refused without a derivation', function () {
+      const caller = cc(PWD_A, true);
+      const listener = cc(PWD_A, true);
+      const kmreq = caller.createKmReq()!;
+      const hs = listener.processHsKmReq(kmreq);
+      expect(hs.ok).to.equal(true);
+      const derive = sinon.spy(srtCrypto, 'deriveKek');
+      try {
+        // The same KM again (a resend) and one carrying another salt, from a peer who knows the passphrase.
+        expect(listener.processExtKmReq(kmreq)).to.deep.equal(kmreq);
+        const stranger = cc(PWD_A, true);
+        const otherSalt = stranger.createKmReq()!;
+        derive.resetHistory();
+        expect(decodeKmStateOf(listener.processExtKmReq(otherSalt))).to.equal(KmState.BADSECRET);
+        expect(derive.callCount).to.equal(0);
+      } finally {
+        derive.restore();
+      }
     });
   });
 
