@@ -34,7 +34,6 @@ import {
   encodeDataPacket,
   encodeDropReq,
   encodeLossList,
-  Packet,
   Position,
   SeqRange,
 } from '../../src/protocol/packet';
@@ -126,6 +125,8 @@ export class RawPeer extends EventEmitter {
   maxDataSeq?: number;
   /** Highest sequence number the server acknowledged of our data (its ACKs), undefined before the first. */
   ackedByServer?: number;
+  /** ACK numbers the server echoed in ACKACKs. */
+  readonly ackAcked = new Set<number>();
 
   private readonly o: RawPeerOptions;
   private readonly startMs = performance.now();
@@ -367,6 +368,20 @@ export class RawPeer extends EventEmitter {
   }
 
   /**
+   * A round trip through the server's socket: a full ACK (of what we received) and its ACKACK.
+   * Datagrams reach the server's one UDP socket in the order they were sent, so once this
+   * resolves the server has processed everything sent before it, from any of our sockets.
+   */
+  async barrier(timeoutMs = 5000): Promise<void> {
+    const buf = this.sendAck({
+      lastAckSeq: this.maxDataSeq === undefined ? this.isn : seqInc(this.maxDataSeq),
+      rtt: 1000, rttVar: 500, availBuf: 8192, pktRecvRate: 0, linkCapacity: 0, recvRate: 0,
+    });
+    const ackNo = buf.readUInt32BE(4);
+    await this.until(() => this.ackAcked.has(ackNo), timeoutMs, `the ACKACK of ACK ${ackNo}`);
+  }
+
+  /**
    * Resolves once `cond()` holds, checked after each datagram from the server (and now);
    * rejects after timeoutMs naming `what`.
    */
@@ -417,6 +432,7 @@ export class RawPeer extends EventEmitter {
 
   private onControl(pkt: ControlPacket, msg: Buffer): void {
     this.controlCounts.set(pkt.type, this.controlCount(pkt.type) + 1);
+    if (pkt.type === ControlType.ACKACK) this.ackAcked.add(pkt.typeInfo);
     if (pkt.type === ControlType.ACK) {
       const ack = decodeAck(pkt.body);
       if (ack && (this.ackedByServer === undefined || seqCmp(ack.lastAckSeq, this.ackedByServer) > 0)) this.ackedByServer = ack.lastAckSeq;
