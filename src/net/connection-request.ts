@@ -46,6 +46,9 @@ export function toRejectCode(code: number | string): number {
   return n;
 }
 
+/** The keys of a stream ID without "#!::": none, and no prototype either (as parseStreamIdKeys). */
+const NO_KEYS: Readonly<Record<string, string>> = Object.freeze(Object.create(null));
+
 export interface RequestDecider {
   accept(options: SrtOptions | undefined): void;
   reject(code: number): void;
@@ -66,7 +69,7 @@ export class ConnectionRequest {
     this.remotePort = port;
     this.remoteFamily = address.includes(':') ? 'IPv6' : 'IPv4';
     this.streamId = streamId;
-    this.params = parseStreamIdKeys(streamId) ?? {};
+    this.params = parseStreamIdKeys(streamId) ?? NO_KEYS;
     this.#decider = decider;
   }
 
