@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { redactUri } from './redact';
 import { parseStatsFormat, type StatsFormat } from './stats-printer';
 import { UsageError } from './usage-error';
 
@@ -73,16 +74,16 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
   };
   if (base.help || base.version) return base;
   if (positionals.length !== 2) {
-    throw new UsageError(positionals.length < 2 ? 'expected INPUT and OUTPUT' : `too many arguments: ${positionals.slice(2).join(' ')}`);
+    throw new UsageError(positionals.length < 2 ? 'expected INPUT and OUTPUT' : `too many arguments: ${positionals.slice(2).map(redactUri).join(' ')}`);
   }
   const opts: CliOptions = { ...base, input: positionals[0], output: positionals[1], statsOut: v.statsout };
   if (v.pf !== undefined) {
     const f = parseStatsFormat(v.pf);
-    if (!f) throw new UsageError(`-pf ${v.pf}: expected json, csv or default`);
+    if (!f) throw new UsageError(`-pf ${redactUri(v.pf)}: expected json, csv or default`);
     opts.statsFormat = f;
   }
   if (v.stats !== undefined) {
-    if (!/^\d+$/.test(v.stats) || Number(v.stats) < 1) throw new UsageError(`-s ${v.stats}: expected an interval in milliseconds`);
+    if (!/^\d+$/.test(v.stats) || Number(v.stats) < 1) throw new UsageError(`-s ${redactUri(v.stats)}: expected an interval in milliseconds`);
     opts.statsMs = Number(v.stats);
   } else if (v.pf !== undefined || v.statsout !== undefined || v.fullstats) {
     opts.statsMs = 1000; // asking for a stats format or file implies stats

@@ -1,7 +1,8 @@
 import { resolveOptions, type SrtOptions } from '../net/options';
 import { parseBoolParam, parseIntParam } from './param-values';
 import { PARAM_NAME_OF_OPTION, parseSrtParams } from './srt-params';
-import { redactUri, parseUri, type QueryParam } from './uri';
+import { redactUri, shownParam, shownText } from './redact';
+import { parseUri, type QueryParam } from './uri';
 import { UsageError } from './usage-error';
 
 /** What to open for INPUT or OUTPUT, fully validated; no I/O happens here. */
@@ -62,7 +63,8 @@ export function resolveEndpoint(given: string, role: Role): EndpointSpec {
     case 'stdio':
       return { kind: 'stdio', label: role === 'input' ? 'stdin' : 'stdout' };
     case 'file':
-      return { kind: 'file', path: uri.path, label: uri.path };
+      // A mistyped URI (`srt:/h:9000?passphrase=…`) is a path too: shown, it is redacted like one.
+      return { kind: 'file', path: uri.path, label: redactUri(uri.path) };
     case 'srt':
       return resolveSrt(uri.host, uri.port, uri.params, raw);
     case 'udp':
@@ -125,7 +127,7 @@ function resolveUdp(host: string, port: number, params: QueryParam[], raw: strin
     else if (key === 'mcloop') parseBoolParam(key, value); // accepted; Node's default (loop on) is kept
     else unknown.push(key);
   }
-  if (unknown.length) throw new UsageError(`unknown udp:// parameter${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`);
+  if (unknown.length) throw new UsageError(`unknown udp:// parameter${unknown.length > 1 ? 's' : ''}: ${unknown.map(shownText).join(', ')}`);
   if (role === 'output') {
     if (WILDCARDS.has(host)) throw new UsageError(`udp:// output needs a destination host in '${raw}'`);
     if (port === 0) throw new UsageError(`bad port 0 for a udp:// output in '${raw}'`);
@@ -143,9 +145,9 @@ function resolveTcp(host: string, port: number, params: QueryParam[], raw: strin
     const m = value.trim().toLowerCase();
     if (m === 'caller' || m === 'client') mode = 'caller';
     else if (m === 'listener' || m === 'server') mode = 'listener';
-    else throw new UsageError(`mode=${value}: expected caller or listener for tcp://`);
+    else throw new UsageError(`${shownParam('mode', value)}: expected caller or listener for tcp://`);
   }
-  if (unknown.length) throw new UsageError(`unknown tcp:// parameter${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`);
+  if (unknown.length) throw new UsageError(`unknown tcp:// parameter${unknown.length > 1 ? 's' : ''}: ${unknown.map(shownText).join(', ')}`);
   mode ??= WILDCARDS.has(host) ? 'listener' : 'caller';
   if (mode === 'caller' && (host === '' || port === 0)) throw new UsageError(`a tcp:// caller needs host:port in '${raw}'`);
   return { kind: 'tcp', mode, host, port, label: `tcp://${fmtHost(host)}:${port}` };

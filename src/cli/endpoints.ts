@@ -37,7 +37,7 @@ export async function openInput(spec: EndpointSpec, ctx: OpenContext): Promise<O
       return simple(process.stdin);
     case 'file': {
       const s = fs.createReadStream(spec.path);
-      await openedOrFailed(s, ctx);
+      await openedOrFailed(s, spec, ctx);
       return simple(s);
     }
     case 'srt':
@@ -55,7 +55,7 @@ export async function openOutput(spec: EndpointSpec, ctx: OpenContext): Promise<
       return simple(process.stdout);
     case 'file': {
       const s = fs.createWriteStream(spec.path);
-      await openedOrFailed(s, ctx);
+      await openedOrFailed(s, spec, ctx);
       return simple(s);
     }
     case 'srt':
@@ -110,8 +110,14 @@ function waitFor<T extends unknown[]>(
   });
 }
 
-async function openedOrFailed(s: fs.ReadStream | fs.WriteStream, ctx: OpenContext): Promise<void> {
-  await waitFor(s, 'open', ctx, () => s.destroy());
+async function openedOrFailed(s: fs.ReadStream | fs.WriteStream, spec: { path: string; label: string }, ctx: OpenContext): Promise<void> {
+  try {
+    await waitFor(s, 'open', ctx, () => s.destroy());
+  } catch (err) {
+    // fs names the path in its message: show the label instead, which hides a mistyped URI's passphrase.
+    if (err instanceof Error && spec.label !== spec.path) err.message = err.message.split(spec.path).join(spec.label);
+    throw err;
+  }
 }
 
 // ---- SRT ----------------------------------------------------------------------------------------

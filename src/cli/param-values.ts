@@ -1,11 +1,12 @@
+import { shownParam } from './redact';
 import { UsageError } from './usage-error';
 
-/** Parsers for query-parameter values; `name` is only for error messages. */
+/** Parsers for query-parameter values; `name` is only for error messages (shown through shownParam). */
 
 export function parseIntParam(name: string, value: string, min: number, max: number): number {
-  if (!/^[+-]?\d+$/.test(value.trim())) throw new UsageError(`${name}=${value}: expected an integer`);
+  if (!/^[+-]?\d+$/.test(value.trim())) throw new UsageError(`${shownParam(name, value)}: expected an integer`);
   const n = Number(value.trim());
-  if (n < min || n > max) throw new UsageError(`${name}=${value}: must be between ${min} and ${max}`);
+  if (n < min || n > max) throw new UsageError(`${shownParam(name, value)}: must be between ${min} and ${max}`);
   return n;
 }
 
@@ -16,7 +17,7 @@ export function parseBoolParam(name: string, value: string): boolean {
   const v = value.trim().toLowerCase();
   if (TRUE.has(v)) return true;
   if (FALSE.has(v)) return false;
-  throw new UsageError(`${name}=${value}: expected 0/1, true/false, on/off or yes/no`);
+  throw new UsageError(`${shownParam(name, value)}: expected 0/1, true/false, on/off or yes/no`);
 }
 
 const UNIT_TO_MS: Record<string, number> = { us: 0.001, 'µs': 0.001, ms: 1, s: 1000 };
@@ -30,7 +31,7 @@ export interface Duration {
 /** `200` (default unit), `200ms`, `200000us`, `2s`, `1.5s` → milliseconds (rounded). */
 export function parseDurationParam(name: string, value: string, defaultUnit: 'ms' | 's'): Duration {
   const m = /^\s*(\d+(?:\.\d+)?)\s*(us|µs|ms|s)?\s*$/i.exec(value);
-  if (!m) throw new UsageError(`${name}=${value}: expected a duration such as 200, 200ms, 200000us or 2s`);
+  if (!m) throw new UsageError(`${shownParam(name, value)}: expected a duration such as 200, 200ms, 200000us or 2s`);
   const unit = (m[2] ?? defaultUnit).toLowerCase();
   return { ms: Math.round(Number(m[1]) * UNIT_TO_MS[unit]), plain: m[2] === undefined };
 }

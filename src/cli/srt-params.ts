@@ -1,5 +1,6 @@
 import type { SrtOptions } from '../net/options';
 import { parseBoolParam, parseDurationParam, parseIntParam } from './param-values';
+import { shownParam, shownText } from './redact';
 import type { QueryParam } from './uri';
 import { UsageError } from './usage-error';
 
@@ -54,9 +55,9 @@ const latency = (opt: 'latency' | 'rcvLatency' | 'peerLatency'): Apply => (acc, 
   const d = parseDurationParam(key, v, 'ms');
   const hint = `ffmpeg's ${key} is in microseconds; write ${key}=${Math.round(d.ms / 1000)}ms or ${key}=${d.ms}us`;
   if (d.ms > MAX_LATENCY_MS) {
-    throw new UsageError(`${key}=${v} is ${d.ms} ms, above the protocol limit of ${MAX_LATENCY_MS} ms` + (d.plain ? ` (${hint})` : ''));
+    throw new UsageError(`${shownParam(key, v)} is ${d.ms} ms, above the protocol limit of ${MAX_LATENCY_MS} ms` + (d.plain ? ` (${hint})` : ''));
   }
-  if (d.plain && d.ms > 60000) acc.out.notes.push(`warning: ${key}=${v} is taken as milliseconds (${(d.ms / 1000).toFixed(1)} s); ${hint}`);
+  if (d.plain && d.ms > 60000) acc.out.notes.push(`warning: ${shownParam(key, v)} is taken as milliseconds (${(d.ms / 1000).toFixed(1)} s); ${hint}`);
   set(acc, opt, d.ms);
 };
 
@@ -68,7 +69,7 @@ const MIN_BUF_PACKETS = 32;
 
 /** Accepted for srt-live-transmit compatibility, no effect here. */
 const ignored = (why: string): Apply => (acc, v, key) => {
-  acc.out.notes.push(`note: ${key}=${v} ignored (${why})`);
+  acc.out.notes.push(`note: ${shownParam(key, v)} ignored (${why})`);
 };
 
 /** Known libsrt parameter that srt-stream does not implement yet: a usage error that says so. */
@@ -102,7 +103,7 @@ export const SRT_PARAMS: Readonly<Record<string, Apply>> = {
     if (m === 'caller' || m === 'client') acc.out.mode = 'caller';
     else if (m === 'listener' || m === 'server') acc.out.mode = 'listener';
     else if (m === 'rendezvous') acc.out.mode = 'rendezvous';
-    else throw new UsageError(`${key}=${v}: expected caller, listener or rendezvous`);
+    else throw new UsageError(`${shownParam(key, v)}: expected caller, listener or rendezvous`);
   },
   adapter: (acc, v) => { acc.out.localAddress = v; },
   bind: (acc, v) => { acc.out.localAddress = v; },
@@ -111,22 +112,22 @@ export const SRT_PARAMS: Readonly<Record<string, Apply>> = {
   timeout: ignored('use conntimeo / peeridletimeo'),
   transtype: (acc, v, key) => {
     const t = v.trim().toLowerCase();
-    if (t !== 'live' && t !== 'file') throw new UsageError(`${key}=${v}: must be live or file`);
+    if (t !== 'live' && t !== 'file') throw new UsageError(`${shownParam(key, v)}: must be live or file`);
     set(acc, 'transType', t);
   },
   // libsrt sets the congestion controller from transtype; naming it alone selects the same.
   congestion: (acc, v, key) => {
     const t = v.trim().toLowerCase();
-    if (t !== 'live' && t !== 'file') throw new UsageError(`${key}=${v}: must be live or file`);
+    if (t !== 'live' && t !== 'file') throw new UsageError(`${shownParam(key, v)}: must be live or file`);
     if (acc.out.options.transType === undefined) set(acc, 'transType', t);
-    else if (acc.out.options.transType !== t) throw new UsageError(`${key}=${v} contradicts transtype=${acc.out.options.transType}`);
+    else if (acc.out.options.transType !== t) throw new UsageError(`${shownParam(key, v)} contradicts transtype=${acc.out.options.transType}`);
   },
   // srt-pipe copies bytes: the message API changes nothing on a pipe but what goes on the wire.
   messageapi: bool('messageApi'),
   passphrase: (acc, v) => set(acc, 'passphrase', v),
   pbkeylen: (acc, v, key) => {
     const n = parseIntParam(key, v, 0, 32);
-    if (![0, 16, 24, 32].includes(n)) throw new UsageError(`${key}=${v}: must be 0, 16, 24 or 32`);
+    if (![0, 16, 24, 32].includes(n)) throw new UsageError(`${shownParam(key, v)}: must be 0, 16, 24 or 32`);
     set(acc, 'pbKeyLen', n);
   },
   enforcedencryption: bool('enforcedEncryption'),
@@ -137,7 +138,7 @@ export const SRT_PARAMS: Readonly<Record<string, Apply>> = {
     const m = v.trim().toLowerCase();
     if (m === '0' || m === '1' || m === 'aes-ctr') set(acc, 'cryptoMode', 'aes-ctr');
     else if (m === '2' || m === 'aes-gcm') set(acc, 'cryptoMode', 'aes-gcm');
-    else throw new UsageError(`${key}=${v}: must be 0 (auto), 1 / aes-ctr or 2 / aes-gcm`);
+    else throw new UsageError(`${shownParam(key, v)}: must be 0 (auto), 1 / aes-ctr or 2 / aes-gcm`);
   },
   packetfilter: unsupported('packet filtering (FEC)'),
   // Further libsrt socket options: known names, not implemented (not typos).
@@ -177,7 +178,7 @@ export function parseSrtParams(params: readonly QueryParam[]): SrtParams {
   if (unknown.length > 0) {
     const hints = unknown.filter((k) => FFMPEG_NAMES[k]).map((k) => `${k} -> ${FFMPEG_NAMES[k]}`);
     throw new UsageError(
-      `unknown srt:// parameter${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}` +
+      `unknown srt:// parameter${unknown.length > 1 ? 's' : ''}: ${unknown.map(shownText).join(', ')}` +
         (hints.length ? ` (srt-pipe uses srt-live-transmit names: ${hints.join(', ')})` : ''),
     );
   }

@@ -1,4 +1,9 @@
+import { PARAM_SEPARATOR, paramKey, percentDecode, splitParam } from './query-decode';
+import { redactUri } from './redact';
 import { UsageError } from './usage-error';
+
+export { percentDecode } from './query-decode';
+export { redactUri } from './redact';
 
 /** One `key=value` from a URI query, value already %XX-decoded. Order is kept (later wins). */
 export interface QueryParam {
@@ -16,12 +21,8 @@ const NET_SCHEMES = new Set(['srt', 'udp', 'tcp']);
 /**
  * Parses an srt-pipe endpoint: `-`, a path, `file://…`, or `srt|udp|tcp://host:port?query`.
  * Parsed by hand, not with WHATWG URL: a raw `#` (e.g. `streamid=#!::r=live/cam`) is data, not a fragment.
+ * Messages show the URI through redactUri only: it may hold a passphrase.
  */
-/** The URI as it may be shown in messages: the passphrase's value replaced by '***'. */
-export function redactUri(raw: string): string {
-  return raw.replace(/([?&]passphrase=)[^&]*/gi, '$1***');
-}
-
 export function parseUri(raw: string): ParsedUri {
   if (raw === '') throw new UsageError('empty endpoint');
   if (raw === '-') return { scheme: 'stdio', raw };
@@ -67,11 +68,13 @@ function parseAuthority(authority: string, raw: string): { host: string; port: n
   }
   if (portText.endsWith('/')) portText = portText.slice(0, -1); // tolerate `srt://host:9000/?latency=…`
   if (portText.includes('/')) throw new UsageError(`unexpected path after the port in '${redactUri(raw)}'`);
+  // No host has '&' or '='; this is a query whose '?' was forgotten, maybe with a passphrase in it.
+  if (/[&=]/.test(host)) throw new UsageError(`bad host '${redactUri(host)}' in '${redactUri(raw)}' (parameters go after '?')`);
   return { host, port: parsePort(portText, raw) };
 }
 
 export function parsePort(text: string, raw: string): number {
-  if (!/^\d{1,5}$/.test(text)) throw new UsageError(`bad port '${text}' in '${redactUri(raw)}'`);
+  if (!/^\d{1,5}$/.test(text)) throw new UsageError(`bad port '${redactUri(text)}' in '${redactUri(raw)}'`);
   const port = Number(text);
   if (port > 65535) throw new UsageError(`bad port '${text}' in '${redactUri(raw)}' (must be 0-65535)`);
   return port;
@@ -81,33 +84,10 @@ export function parsePort(text: string, raw: string): number {
 export function parseQuery(query: string): QueryParam[] {
   const out: QueryParam[] = [];
   if (query === '') return out;
-  for (const part of query.split('&')) {
+  for (const part of query.split(PARAM_SEPARATOR)) {
     if (part === '') continue; // `?a=1&&b=2`
-    const eq = part.indexOf('=');
-    const key = percentDecode(eq < 0 ? part : part.slice(0, eq)).toLowerCase();
-    const value = eq < 0 ? '' : percentDecode(part.slice(eq + 1));
-    out.push({ key, value });
+    const { rawKey, rawValue } = splitParam(part);
+    out.push({ key: paramKey(rawKey), value: rawValue === undefined ? '' : percentDecode(rawValue) });
   }
   return out;
-}
-
-/** Decodes valid `%XX` escapes as UTF-8 bytes; a stray `%` stays literal. `+` is kept (not form encoding). */
-export function percentDecode(s: string): string {
-  if (!s.includes('%')) return s;
-  const bytes: number[] = [];
-  const input = Buffer.from(s, 'utf8');
-  for (let i = 0; i < input.length; i++) {
-    const c = input[i];
-    if (c === 0x25 && i + 2 < input.length && isHex(input[i + 1]) && isHex(input[i + 2])) {
-      bytes.push(parseInt(String.fromCharCode(input[i + 1], input[i + 2]), 16));
-      i += 2;
-    } else {
-      bytes.push(c);
-    }
-  }
-  return Buffer.from(bytes).toString('utf8');
-}
-
-function isHex(c: number): boolean {
-  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
 }

@@ -67,6 +67,23 @@ describe('srt-pipe CLI', function () {
       await b.waitExit(10000);
       expect(b.stderrText()).to.not.match(/warning/);
     });
+
+    it('never prints the passphrase of a bad URL, however its name is spelled', async function () {
+      const dir = tempDir();
+      const runs: Array<[string[], number]> = [
+        [['srt://h:99999?Pass%70hrase=SECRET123456', '-'], 2],
+        [['-', 'srt://h:9000&PASSPHRASE=SECRET123456'], 2],
+        [['srt://h:9000?%70assphrase=SECRET123456&mss=1000&payloadsize=1316', '-'], 2],
+        [['-', '-', 'srt://h:9000?pass%70hrase=SECRET123456'], 2],
+        [['srt:/h:9000?Pass%70hrase=SECRET123456', 'out.bin'], 1], // a mistyped URI is a path: ENOENT
+      ];
+      for (const [args, code] of runs) {
+        const p = srtPipe(args, { cwd: dir });
+        expect(await exitCode(p), p.diag()).to.equal(code);
+        expect(p.stderrText()).to.match(/^srt-pipe: .*=\*\*\*/);
+        expect(p.stderrText()).to.not.include('SECRET123456');
+      }
+    });
   });
 
   describe('files and stdio', function () {

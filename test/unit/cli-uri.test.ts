@@ -1,9 +1,11 @@
 import { expect } from 'chai';
+import { parseCliArgs } from '../../src/cli/args';
 import { resolveEndpoint, type SrtSpec, type TcpSpec, type UdpSpec } from '../../src/cli/endpoint-spec';
 import { parseDurationParam } from '../../src/cli/param-values';
 import { parseSrtParams } from '../../src/cli/srt-params';
-import { parseQuery, parseUri, percentDecode } from '../../src/cli/uri';
+import { parseQuery, parseUri, percentDecode, redactUri } from '../../src/cli/uri';
 import { UsageError } from '../../src/cli/usage-error';
+import { prng } from '../../src/tools/prng';
 
 const srt = (raw: string, role: 'input' | 'output' = 'input'): SrtSpec => {
   const s = resolveEndpoint(raw, role);
@@ -257,5 +259,142 @@ describe('cli: udp:// and tcp:// endpoints', () => {
     expect((resolveEndpoint('tcp://127.0.0.1:7000?mode=listener', 'input') as TcpSpec).mode).to.equal('listener');
     usageError(() => resolveEndpoint('tcp://:7000?mode=caller', 'input'), /needs host:port/);
     usageError(() => resolveEndpoint('tcp://h:7000?nodelay=1', 'input'), /unknown tcp:\/\/ parameter: nodelay/);
+  });
+});
+
+describe('cli: the passphrase never reaches a message', () => {
+  const SECRET = 'SECRET123456';
+  /** Runs fn, which must fail with a UsageError; returns its message. */
+  const messageOf = (fn: () => unknown): string => {
+    try {
+      fn();
+    } catch (err) {
+      expect(err).to.be.instanceOf(UsageError);
+      return (err as Error).message;
+    }
+    throw new Error('expected a UsageError');
+  };
+  /** Every spelling parseQuery takes for the passphrase: any case, any letter %-encoded (either hex case). */
+  const SPELLINGS = [
+    'passphrase', 'PASSPHRASE', 'PassPhrase', 'pAsSpHrAsE',
+    'pass%70hrase', '%70assphrase', 'passphras%65', 'Pass%70hrase', 'pass%50hrase', 'PASS%50HRASE',
+    '%70%61%73%73%70%68%72%61%73%65', '%50%41%53%53%50%48%52%41%53%45', '%70%41%73%53%70%48%72%41%73%45',
+    '%70ass%70hr%61se', 'p%61ssphr%61se', 'pa%73%73phrase', '%70%61%73%73phrase', 'passphras%45',
+  ];
+
+  it('every spelling in the list is the passphrase to the parser (the premise of the tests below)', () => {
+    for (const name of SPELLINGS) {
+      expect(parseQuery(`${name}=${SECRET}`), name).to.deep.equal([{ key: 'passphrase', value: SECRET }]);
+      expect(srt(`srt://h:9000?${name}=${SECRET}`).options.passphrase, name).to.equal(SECRET);
+    }
+  });
+
+  it('redactUri hides the value under every spelling, keeping the rest of the URI', () => {
+    for (const name of SPELLINGS) {
+      expect(redactUri(`srt://h:9000?latency=200&${name}=${SECRET}&streamid=cam`), name)
+        .to.equal(`srt://h:9000?latency=200&${name}=***&streamid=cam`);
+    }
+  });
+
+  it('hides the value up to the next raw &, whatever it holds; hides every occurrence', () => {
+    const cases: Array<[string, string]> = [
+      [`srt://h:1?passphrase=${SECRET}`, 'srt://h:1?passphrase=***'],
+      [`srt://h:1?passphrase=${SECRET}&`, 'srt://h:1?passphrase=***&'],
+      [`srt://h:1?&&passphrase=${SECRET}&&latency=1`, 'srt://h:1?&&passphrase=***&&latency=1'],
+      [`srt://h:1?passphrase=SECRET%26123456&latency=1`, 'srt://h:1?passphrase=***&latency=1'], // encoded & is value
+      [`srt://h:1?passphrase=SECRET=123456`, 'srt://h:1?passphrase=***'], // so is a second '='
+      [`srt://h:1?passphrase=SECRET?123#456`, 'srt://h:1?passphrase=***'], // and '?', '#'
+      [`srt://h:1?passphrase=a${SECRET}&PASSPHRASE=b${SECRET}`, 'srt://h:1?passphrase=***&PASSPHRASE=***'],
+      [`srt://h:1?passphrase=`, 'srt://h:1?passphrase=***'],
+      [`srt://h:1?passphrase`, 'srt://h:1?passphrase'], // no value to hide
+      [`srt://h:1?streamid=a%26passphrase%3D${SECRET}`, 'srt://h:1?streamid=a&passphrase=***'], // encoded assignment
+      [`srt://h:1?streamid=#!::u=a,passphrase=${SECRET}`, 'srt://h:1?streamid=#!::u=a,passphrase=***'],
+    ];
+    for (const [raw, shown] of cases) expect(redactUri(raw), raw).to.equal(shown);
+  });
+
+  it('a malformed %-escape neither throws nor stops the redaction', () => {
+    const raws = [
+      `srt://h:1?x=%&pass%70hrase=${SECRET}`, `srt://h:1?%ZZ=1&passphrase=${SECRET}%`, `srt://h:1?passphrase=${SECRET}%E0%A4%A`,
+      `srt://h:1?%E0%A4=%C3&%70assphrase=${SECRET}&%`, `srt://h:1?\uD800=1&passphrase=${SECRET}`, `srt://h:1?pass%7phrase=1&passphrase=${SECRET}`,
+      `srt://%:1?passphrase=${SECRET}`, `%%%?passphrase=${SECRET}`,
+    ];
+    for (const raw of raws) {
+      expect(() => redactUri(raw), raw).to.not.throw();
+      expect(redactUri(raw), raw).to.not.include(SECRET);
+      expect(redactUri(raw), raw).to.include('=***');
+    }
+  });
+
+  it('a passphrase before the ?, where the parser reads none (a mistyped URI), is hidden with all that follows', () => {
+    expect(redactUri(`srt://h:9000&passphrase=${SECRET}`)).to.equal('srt://h:9000&passphrase=***');
+    expect(redactUri(`srt://h:9000&Pass%70hrase=SEC?RET123456&latency=1`)).to.equal('srt://h:9000&Pass%70hrase=***');
+    expect(redactUri(`srt://h:9000/passphrase=${SECRET}?latency=1`)).to.equal('srt://h:9000/passphrase=***');
+    expect(redactUri(`srt:/h:9000?passphrase=${SECRET}`)).to.equal('srt:/h:9000?passphrase=***');
+    // A host with '&' or '=' is such a query: refused before any lookup could show it.
+    usageError(() => parseUri('srt://h&latency=1:9000'), /^bad host 'h&latency=1' in .*parameters go after '\?'/);
+    usageError(() => parseUri(`srt://h&passphrase=${SECRET}:9000`), /^bad host 'h&passphrase=\*\*\*' in 'srt:\/\/h&passphrase=\*\*\*'/);
+  });
+
+  it('random spellings and values: whatever parseQuery takes for the passphrase, redactUri hides', () => {
+    const rnd = prng(20240601);
+    const pick = <T>(a: readonly T[]): T => a[Math.floor(rnd() * a.length)];
+    const spell = (): string => [...'passphrase'].map((c) => {
+      const ch = rnd() < 0.5 ? c : c.toUpperCase();
+      if (rnd() < 0.7) return ch;
+      const hex = ch.charCodeAt(0).toString(16);
+      return `%${rnd() < 0.5 ? hex : hex.toUpperCase()}`;
+    }).join('');
+    const valueChars = ['a', 'Z', '9', '%', '%2', '%26', '%3D', '=', '?', '#', '/', ':', ',', ';', '+', ' ', 'é', '%E0', '%zz'];
+    for (let i = 0; i < 2000; i++) {
+      const secret = `S${Array.from({ length: 1 + Math.floor(rnd() * 8) }, () => pick(valueChars)).join('')}X${i}`;
+      const parts = [`${spell()}=${secret}`, 'latency=200', 'streamid=cam', '', 'nakreport', `x=${pick(valueChars)}`];
+      parts.sort(() => rnd() - 0.5);
+      const raw = `srt://h:9000?${parts.join('&')}`;
+      const query = raw.slice(raw.indexOf('?') + 1);
+      expect(parseQuery(query).find((p) => p.key === 'passphrase')?.value, raw).to.equal(percentDecode(secret));
+      expect(redactUri(raw), raw).to.not.include(secret);
+    }
+  });
+
+  it('usage errors from bad URLs never include the passphrase, however it is spelled', () => {
+    for (const name of ['passphrase', 'PassPhrase', 'Pass%70hrase', '%70%61%73%73%70%68%72%61%73%65']) {
+      const q = `${name}=${SECRET}`;
+      const bad = [
+        `srt://h:99999?${q}`, `srt://h:abc?${q}`, `srt://h?${q}`, `srt://[::1?${q}`, `srt://::1:9000?${q}`,
+        `srt://h:9000/live?${q}`, `rtmp://h:1935?${q}`, `srt://:9000?mode=rendezvous&${q}`, `srt://h:0?${q}`,
+        `srt://h:9000?${q}&latency=fast`, `srt://h:9000?${q}&typo=1`, `srt://h:9000?${q}&packetfilter=fec`,
+        `srt://h:9000?${q}&mss=1000&payloadsize=1316`, `srt://h:9000?mode=bogus&${q}`, `srt://h:9000?messageapi=0&${q}`,
+        `srt://5.6.7.8:9000?mode=listener&adapter=1.2.3.4&${q}`,
+        `srt://h:9000&${q}`, `srt://h:9000/&${q}`, `srt://h&${q}:9000`, `srt://[::1&${q}]:9000`,
+        `srt://h:9000?latency=1%26${q.replace('=', '%3D')}`, `srt://h:9000?${q.replace('=', '%3D')}`,
+        `srt://h:9000?blocking=1%26${q.replace('=', '%3D')}&latency=x`,
+        `udp://h:5000?${q}`, `udp://:5000?${q}`, `tcp://h:7000?${q}`, `tcp://h:7000?mode=x%26${q.replace('=', '%3D')}`,
+      ];
+      for (const raw of bad) {
+        const msg = messageOf(() => resolveEndpoint(raw, 'output'));
+        expect(msg.toUpperCase(), `${raw} -> ${msg}`).to.not.include(SECRET);
+      }
+    }
+  });
+
+  it('notes and warnings do not echo it either', () => {
+    const s = srt(`srt://h:9000?blocking=1%26passphrase%3D${SECRET}&latency=61000`);
+    expect(s.notes.join('\n')).to.match(/blocking=1&passphrase=\*\*\* ignored/);
+    expect(s.notes.join('\n')).to.not.include(SECRET);
+  });
+
+  it('too many arguments, -s and -pf values are shown redacted', () => {
+    const url = `srt://h:1?Pass%70hrase=${SECRET}`;
+    for (const argv of [['-', '-', url], ['-s', url, '-', '-'], ['-pf', url, '-', '-']]) {
+      const msg = messageOf(() => parseCliArgs(argv));
+      expect(msg).to.include('Pass%70hrase=***');
+      expect(msg).to.not.include(SECRET);
+    }
+  });
+
+  it('a mistyped URI taken for a file path is redacted in its label', () => {
+    const spec = resolveEndpoint(`srt:/h:9000?passphrase=${SECRET}`, 'input');
+    expect(spec).to.deep.include({ kind: 'file', path: `srt:/h:9000?passphrase=${SECRET}`, label: 'srt:/h:9000?passphrase=***' });
   });
 });
