@@ -39,7 +39,8 @@ export function normalizeArgv(argv: readonly string[]): string[] {
     const a = argv[i];
     if (a === '--') { out.push(...argv.slice(i)); break; }
     const m = /^--?([A-Za-z][A-Za-z0-9-]*)(?:[:=](.*))?$/s.exec(a);
-    const canonical = m ? ALIASES[m[1].toLowerCase()] : undefined;
+    // Own names only: `-constructor` is an unknown option, not Object.prototype.constructor.
+    const canonical = m && Object.hasOwn(ALIASES, m[1].toLowerCase()) ? ALIASES[m[1].toLowerCase()] : undefined;
     if (!m || !canonical) { out.push(a); continue; }
     out.push(m[2] === undefined ? `--${canonical}` : `--${canonical}=${m[2]}`);
   }

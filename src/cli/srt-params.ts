@@ -174,9 +174,10 @@ const FFMPEG_NAMES: Readonly<Record<string, string>> = {
 export function parseSrtParams(params: readonly QueryParam[]): SrtParams {
   const acc: Acc = { out: { options: {}, notes: [] } };
   // Typos first: naming every unknown parameter beats failing on the first unsupported one.
-  const unknown = params.map((p) => p.key).filter((k) => !Object.prototype.hasOwnProperty.call(SRT_PARAMS, k));
+  const unknown = params.map((p) => p.key).filter((k) => !Object.hasOwn(SRT_PARAMS, k));
   if (unknown.length > 0) {
-    const hints = unknown.filter((k) => FFMPEG_NAMES[k]).map((k) => `${k} -> ${FFMPEG_NAMES[k]}`);
+    // Own names only: `constructor=` or `__proto__=` must not find Object.prototype's.
+    const hints = unknown.filter((k) => Object.hasOwn(FFMPEG_NAMES, k)).map((k) => `${k} -> ${FFMPEG_NAMES[k]}`);
     throw new UsageError(
       `unknown srt:// parameter${unknown.length > 1 ? 's' : ''}: ${unknown.map(shownText).join(', ')}` +
         (hints.length ? ` (srt-pipe uses srt-live-transmit names: ${hints.join(', ')})` : ''),

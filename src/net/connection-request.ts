@@ -37,7 +37,8 @@ export const RejectCode = {
 
 /** A code as a number: a libsrt name ('SRT_REJX_FORBIDDEN') or a number (1403, 2001...). */
 export function toRejectCode(code: number | string): number {
-  const n = typeof code === 'string' ? RejectCode[code] : code;
+  // Own names only: 'constructor' or 'toString' are not codes.
+  const n = typeof code === 'string' ? (Object.hasOwn(RejectCode, code) ? RejectCode[code] : undefined) : code;
   if (n === undefined || !Number.isInteger(n) || n < 0 || n > 0x7fffffff - 1000) {
     const err = new RangeError(`unknown reject code ${String(code)}`) as RangeError & { code: string };
     err.code = 'ERR_OUT_OF_RANGE';

@@ -31,6 +31,11 @@ describe('cli: options', () => {
     expect(() => parseCliArgs(['-s', 'often', 'a', 'b'])).to.throw(UsageError, /-s often/);
     expect(() => parseCliArgs(['-pf', 'xml', 'a', 'b'])).to.throw(UsageError, /-pf xml/);
   });
+
+  it('knows its own option names only, not Object.prototype\'s', () => {
+    expect(normalizeArgv(['-constructor', '--constructor=1', '-toString'])).to.deep.equal(['-constructor', '--constructor=1', '-toString']);
+    expect(() => parseCliArgs(['--constructor', 'a', 'b'])).to.throw(UsageError, /Unknown option '--constructor'/);
+  });
 });
 
 describe('cli: stats formatting', () => {

@@ -198,6 +198,10 @@ describe('cli: SRT parameters', () => {
     usageError(() => p('pkt_size=1316'), /unknown srt:\/\/ parameter: pkt_size \(.*pkt_size -> payloadsize/);
   });
 
+  it('names Object.prototype members as unknown parameters, with no hint from the prototype', () => {
+    usageError(() => p('constructor=1&__proto__=2&tostring=3'), /unknown srt:\/\/ parameters: constructor, __proto__, tostring$/);
+  });
+
   it('reports an unknown parameter before an unsupported one', () => {
     usageError(() => p('messageapi=1&typo=1'), /unknown srt:\/\/ parameter: typo/);
   });

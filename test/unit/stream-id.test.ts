@@ -4,7 +4,7 @@
  * undefined), and __proto__=x must be data, not a prototype change.
  */
 import { expect } from 'chai';
-import { ConnectionRequest } from '../../src/net/connection-request';
+import { ConnectionRequest, toRejectCode } from '../../src/net/connection-request';
 import { parseStreamIdKeys } from '../../src/protocol/stream-id';
 
 const request = (streamId: string): ConnectionRequest =>
@@ -51,5 +51,14 @@ describe('stream ID "#!::" keys', () => {
       expect(req.mode).to.equal('request');
     }
     expect(request('live/cam1').resource).to.equal('live/cam1');
+  });
+});
+
+describe('reject code names', () => {
+  it('are libsrt\'s own names, never an Object.prototype member', () => {
+    expect(toRejectCode('SRT_REJX_FORBIDDEN')).to.equal(1403);
+    for (const name of PROTOTYPE_NAMES) {
+      expect(() => request('#!::r=x').reject(name), name).to.throw(RangeError, /unknown reject code/);
+    }
   });
 });
