@@ -41,12 +41,19 @@ export class UdpMux extends EventEmitter {
   private closed = false;
   /** Set once connect()ed: sends skip per-packet addressing and the kernel filters other sources. */
   private connected = false;
+  /**
+   * True while bind() runs: its rejection reports a failure (EADDRINUSE...), so 'error' must not as
+   * well. Emitted twice, the second one found no listener (a caller binding a taken localPort, a
+   * server awaiting once('listening')) and ended the process.
+   */
+  private binding = false;
 
   constructor(type: 'udp4' | 'udp6', ipv6Only = false) {
     super();
     this.socket = dgram.createSocket({ type, ipv6Only, recvBufferSize: 4 << 20, sendBufferSize: 4 << 20 });
     this.socket.on('message', (msg, rinfo) => this.route(msg, rinfo));
     this.socket.on('error', (err: Error & { code?: string }) => {
+      if (this.binding) return;
       // A connected UDP socket sees ICMP "port unreachable" as ECONNREFUSED. libsrt never
       // does: an absent peer is a connect timeout or an idle timeout, not a refusal.
       if (this.connected && (err.code === 'ECONNREFUSED' || err.code === 'EHOSTUNREACH' || err.code === 'ENETUNREACH')) {
@@ -59,9 +66,14 @@ export class UdpMux extends EventEmitter {
 
   bind(port: number, address: string | undefined): Promise<void> {
     return new Promise((resolve, reject) => {
-      const onError = (err: Error) => reject(err);
+      const onError = (err: Error) => {
+        this.binding = false;
+        reject(err);
+      };
+      this.binding = true;
       this.socket.once('error', onError);
       this.socket.bind({ port, address, exclusive: true }, () => {
+        this.binding = false;
         this.socket.off('error', onError);
         // Ask for big kernel buffers; the kernel caps them at net.core.[rw]mem_max.
         try {
