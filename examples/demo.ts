@@ -3,6 +3,7 @@
  * 8 Mbit/s signal through a lossy relay (5 % loss, 20 ms delay each way), with
  * live stats every second. Usage: node dist/examples/demo.js [seconds] [lossPercent]
  */
+import { once } from 'node:events';
 import { connect, createServer, SrtSocket } from '../src/index';
 import { ImpairmentRelay } from '../src/tools/impairment-relay';
 import { makeUnits, SignalChecker, UNIT } from './signal';
@@ -17,10 +18,13 @@ async function main(): Promise<void> {
   let receiver: SrtSocket | undefined;
   const server = createServer({ latency: LATENCY }, (sock) => {
     receiver = sock;
-    console.log(`listener: accepted ${sock.remoteAddress}:${sock.remotePort}, stream ID "${sock.streamId}"`);
+    console.log(`listener: accepted ${sock.remoteAddress}:${sock.remotePort}, stream ID ${JSON.stringify(sock.streamId)}`);
     sock.on('data', (d: Buffer) => checker.push(d));
+    sock.on('error', (err) => console.error(`listener: ${err.message}`)); // e.g. ECONNRESET: the caller vanished
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening'); // rejects on an 'error' before it
+  server.on('error', (err) => console.error(`listener: ${err.message}`));
   const listenPort = server.address()!.port;
 
   const relay = new ImpairmentRelay({
@@ -32,10 +36,8 @@ async function main(): Promise<void> {
   console.log(`listener on 127.0.0.1:${listenPort}; relay on :${relayPort} (${lossPct}% loss, 20 ms each way)`);
 
   const caller = connect({ host: '127.0.0.1', port: relayPort, streamId: 'demo/cam1', latency: LATENCY });
-  await new Promise<void>((resolve, reject) => {
-    caller.once('connect', resolve);
-    caller.once('error', reject);
-  });
+  await once(caller, 'connect'); // rejects on an 'error' before it
+  caller.on('error', (err) => console.error(`caller: ${err.message}`));
   console.log(`caller: connected, latency ${caller.getStats().msSndTsbPdDelay} ms; streaming ${MBPS} Mbit/s for ${seconds} s\n`);
   console.log('  t   send Mb/s  recv Mb/s   RTT ms  relay drop  NAKed  rexmit  rcv loss  too late  units ok');
 

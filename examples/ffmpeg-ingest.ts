@@ -11,10 +11,16 @@ import { createServer } from '../src/index';
 
 const port = Number(process.argv[2] ?? 9000);
 const server = createServer({ latency: 200 }, (sock) => {
+  // The caller chooses its stream ID: keep it a plain name in this directory.
   const file = `${(sock.streamId || `stream-${sock.remotePort}`).replace(/[^\w.-]+/g, '_')}.ts`;
-  console.log(`ingest: ${sock.remoteAddress}:${sock.remotePort} publishes "${sock.streamId}" -> ${file}`);
+  console.log(`ingest: ${sock.remoteAddress}:${sock.remotePort} publishes ${JSON.stringify(sock.streamId)} -> ${file}`);
+  // pipeline handles 'error' on both: a publisher that vanishes (ECONNRESET) ends its file, not the process.
   pipeline(sock, fs.createWriteStream(file), (err) => {
     console.log(`ingest: ${file} ${err ? `failed: ${err.message}` : `done, ${sock.bytesRead} bytes`}`);
   });
+});
+server.on('error', (err) => {
+  console.error(`ingest: ${err.message}`); // EADDRINUSE: the port is taken
+  process.exitCode = 1;
 });
 server.listen(port, () => console.log('ingest: listening on', server.address()));

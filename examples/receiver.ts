@@ -7,7 +7,8 @@ import { SignalChecker } from './signal';
 
 const port = Number(process.argv[2] ?? 9000);
 const server = createServer({ latency: 200 }, (sock) => {
-  const name = `${sock.remoteAddress}:${sock.remotePort} "${sock.streamId}"`;
+  // JSON.stringify: the caller chooses its stream ID, control characters included.
+  const name = `${sock.remoteAddress}:${sock.remotePort} ${JSON.stringify(sock.streamId)}`;
   const check = new SignalChecker();
   console.log(`receiver: ${name} connected`);
   sock.on('data', (d: Buffer) => check.push(d));
@@ -23,5 +24,9 @@ const server = createServer({ latency: 200 }, (sock) => {
     console.log(`receiver: ${name} closed after ${check.intact} intact units, ${check.missing} missing`);
   });
   sock.on('error', (err) => console.error(`receiver: ${name}: ${err.message}`));
+});
+server.on('error', (err) => {
+  console.error(`receiver: ${err.message}`); // EADDRINUSE: the port is taken
+  process.exitCode = 1;
 });
 server.listen(port, () => console.log('receiver: listening on', server.address()));

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { once } from 'node:events';
-import { connect, SrtSocket } from '../../src/index';
+import { connect, ConnectionRequest, SrtSocket, type SrtOptions } from '../../src/index';
+import { createAccessControlServer, decide, type User } from '../../examples/access-control';
 import { createRelayServer, parseStreamId } from '../../examples/relay-by-stream-id';
 import { makeUnits, SignalChecker } from '../../examples/signal';
 
@@ -10,6 +11,69 @@ describe('examples', function () {
   it('parseStreamId reads the #!:: access-control keys', () => {
     expect(parseStreamId('#!::r=live/cam1,m=publish,u=alice')).to.deep.equal({ r: 'live/cam1', m: 'publish', u: 'alice' });
     expect(parseStreamId('plain')).to.deep.equal({ r: 'plain' });
+    // The caller chooses the keys: none of them is found on Object.prototype.
+    const keys = parseStreamId('#!::r=constructor,__proto__=x');
+    expect(keys.r).to.equal('constructor');
+    expect(keys.m).to.equal(undefined);
+    expect(keys.constructor).to.equal(undefined);
+    expect(Object.getPrototypeOf(keys)).to.equal(null);
+  });
+
+  describe('access-control', () => {
+    const users = new Map<string, User>([['alice', { passphrase: 'alice-secret-1' }]]);
+    /** What decide() does with a caller sending this stream ID. */
+    const decision = (streamId: string): { accepted?: SrtOptions; rejected?: number } => {
+      const out: { accepted?: SrtOptions; rejected?: number } = {};
+      const req = new ConnectionRequest('127.0.0.1', 5000, streamId, {
+        accept: (o) => void (out.accepted = o ?? {}),
+        reject: (code) => void (out.rejected = code),
+      });
+      decide(req, users);
+      return out;
+    };
+
+    it('lets a known user publish, with that user\'s passphrase', () => {
+      expect(decision('#!::u=alice,r=cam1,m=publish').accepted).to.deep.equal({ passphrase: 'alice-secret-1', latency: 300 });
+      expect(decision('#!::u=alice,r=cam1').rejected).to.equal(1405); // SRT_REJX_BAD_MODE: playing is not allowed
+    });
+
+    it('refuses unknown users, no user, and users named like Object.prototype members', () => {
+      for (const u of ['mallory', '', 'constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf', 'isPrototypeOf']) {
+        expect(decision(`#!::u=${u},r=cam1,m=publish`), u).to.deep.equal({ rejected: 1403 }); // SRT_REJX_FORBIDDEN
+      }
+      for (const id of ['', 'cam1', 'constructor', '#!::r=cam1,m=publish']) expect(decision(id), id).to.deep.equal({ rejected: 1403 });
+    });
+
+    it('on the wire: u=constructor gets SRT_REJX_FORBIDDEN, not a connection', async () => {
+      const server = createAccessControlServer(users);
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      const rejects: Array<{ reason: string }> = [];
+      server.on('reject', (r) => rejects.push(r));
+      const s = connect({ host: '127.0.0.1', port: server.address()!.port, streamId: '#!::u=constructor,r=cam1,m=publish', connectTimeout: 2000 });
+      const [err] = (await once(s, 'error').catch((e: unknown) => [e])) as [Error & { code?: string; reason?: string }];
+      expect(err).to.include({ code: 'ECONNREFUSED', reason: 'SRT_REJX_FORBIDDEN' });
+      expect(rejects.map((r) => r.reason)).to.deep.equal(['SRT_REJX_FORBIDDEN']);
+      await new Promise((r) => server.close(() => r(undefined)));
+    });
+  });
+
+  it('relay-by-stream-id: every accepted socket has an error handler (a caller that vanishes cannot end the process)', async () => {
+    const server = createRelayServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const handlers = new Promise<number[]>((resolve) => {
+      const counts: number[] = [];
+      server.on('connection', (sock: SrtSocket) => {
+        counts.push(sock.listenerCount('error')); // runs after the relay's own listener
+        if (counts.length === 2) resolve(counts);
+      });
+    });
+    const port = server.address()!.port;
+    const socks = ['#!::r=a,m=request', '#!::r=a,m=publish'].map((streamId) => connect({ host: '127.0.0.1', port, streamId }));
+    const connected = Promise.all(socks.map((s) => once(s, 'connect')));
+    expect(await handlers).to.satisfy((c: number[]) => c.every((n) => n > 0));
+    await connected; // then destroy() says SHUTDOWN, and the server closes at once
+    for (const s of socks) s.destroy();
+    await new Promise((r) => server.close(() => r(undefined)));
   });
 
   it('relay-by-stream-id fans one publisher out to two players of its resource only', async () => {
