@@ -68,9 +68,14 @@ interface Accepted {
 /** A caller the application is deciding on ('request' event); repeats of its CONCLUSION wait. */
 interface Pending {
   timer: NodeJS.Timeout;
-  /** Set once rejected: repeats of the CONCLUSION get the same refusal. */
+  /** Set once rejected: repeats of the CONCLUSION get the same refusal (for a while). */
   rejectReply?: Buffer;
 }
+
+/** An undecided caller is forgotten after its connect timeout could have run out. */
+const UNDECIDED_MS = 30_000;
+/** A rejected one is remembered this long, to repeat the refusal if our reply was lost. */
+const REJECTED_MS = 5_000;
 
 type ConnectionListener = (socket: SrtSocket) => void;
 
@@ -82,6 +87,8 @@ export class SrtServer extends EventEmitter {
   private readonly cookies = new CookieJar();
   private readonly accepted = new Map<string, Accepted>();
   private readonly pending = new Map<string, Pending>();
+  /** Entries of `pending` without a decision yet: what the backlog bounds. */
+  private undecided = 0;
   private readonly startUs = nowUs();
   private closing = false;
   listening = false;
@@ -165,6 +172,7 @@ export class SrtServer extends EventEmitter {
     if (!this.closing || this.accepted.size > 0 || !this.mux) return;
     for (const p of this.pending.values()) clearTimeout(p.timer);
     this.pending.clear();
+    this.undecided = 0;
     this.refusals.clear();
     this.mux.close();
     this.mux = undefined;
@@ -240,11 +248,11 @@ export class SrtServer extends EventEmitter {
       return;
     }
     if (this.closing) return void this.reject(hs, RejectReason.CLOSE, rinfo);
-    if (this.maxConnections !== undefined && this.accepted.size + this.pending.size >= this.maxConnections) {
+    if (this.maxConnections !== undefined && this.accepted.size + this.undecided >= this.maxConnections) {
       return void this.reject(hs, RejectReason.BACKLOG, rinfo);
     }
     if (this.listenerCount('request') === 0) return this.accept(hs, pkt.timestamp, nowUs(), key, rinfo);
-    if (this.pending.size >= this.backlog) return void this.reject(hs, RejectReason.BACKLOG, rinfo);
+    if (this.undecided >= this.backlog) return void this.reject(hs, RejectReason.BACKLOG, rinfo);
     this.ask(hs, pkt.timestamp, key, rinfo);
   }
 
@@ -258,21 +266,30 @@ export class SrtServer extends EventEmitter {
       throw err;
     }
     const arrivalUs = nowUs();
-    // Forget an undecided caller after its connect timeout could have run out.
-    const entry: Pending = { timer: setTimeout(() => this.pending.delete(key), 30_000).unref() };
+    const forget = () => {
+      if (this.pending.get(key) !== entry) return;
+      this.pending.delete(key);
+      if (!entry.rejectReply) this.undecided--;
+    };
+    const entry: Pending = { timer: setTimeout(forget, UNDECIDED_MS).unref() };
     this.pending.set(key, entry);
+    this.undecided++;
     const streamId = parsed.streamId;
     const request = new ConnectionRequest(rinfo.address, rinfo.port, streamId, {
       accept: (overrides) => {
         if (overrides) resolveOptions(withOverrides(this.#options, overrides)); // throws to the application on bad options
         clearTimeout(entry.timer);
-        this.pending.delete(key);
+        forget();
         if (!this.mux || this.closing) return void this.reject(hs, RejectReason.CLOSE, rinfo, streamId);
         this.accept(hs, hsTimestamp, arrivalUs, key, rinfo, overrides);
       },
       reject: (code) => {
-        if (!this.mux) return;
-        entry.rejectReply = this.refuse(hs, rinfo, { reason: code, streamId });
+        if (!this.mux || this.pending.get(key) !== entry) return;
+        this.undecided--;
+        // Not cached by cookie: the application may decide otherwise next time (a user just added).
+        entry.rejectReply = this.reject(hs, code, rinfo, streamId);
+        clearTimeout(entry.timer);
+        entry.timer = setTimeout(forget, REJECTED_MS).unref();
       },
     });
     this.emit('request', request);
