@@ -156,6 +156,7 @@ export class SrtSocket extends Duplex implements MuxEndpoint {
       tsbpd: o.transType !== 'file' && (n.peerFlags & SrtFlag.TSBPDSND) !== 0,
       fileMode: o.transType === 'file',
       peerNakReport: (n.peerFlags & SrtFlag.NAKREPORT) !== 0,
+      mss: n.mss,
     };
     const now = nowUs();
     this.engine = new SrtConnection(cfg, {

@@ -40,7 +40,7 @@ import { RttEstimator } from './rtt';
 import { SendBuffer, SendEntry } from './send-buffer';
 import { msgNoInc, SEQ_MAX, seqCmp, seqDec, seqInc, seqOffset, tsWrap } from './sequence';
 import { TsbpdClock } from './tsbpd';
-import { Counters } from './stats';
+import { CounterName, Counters } from './stats';
 
 export const ACK_INTERVAL_US = 10_000;
 export const LIGHT_ACK_PACKETS = 64;
@@ -92,6 +92,8 @@ export interface ConnectionConfig {
   fileMode?: boolean;
   /** The peer sends periodic NAKs (its HSREQ/HSRSP NAKREPORT flag). Default true. */
   peerNakReport?: boolean;
+  /** The negotiated MSS (statistics only). Default 1500. */
+  mss?: number;
 }
 
 export interface ConnectionSink {
@@ -111,6 +113,12 @@ export interface ConnectionSink {
   drain(): void;
 }
 
+/** Byte counters that libsrt reports with each packet's headers, and the packet counter of each. */
+const BYTES_WITH_HEADERS: [CounterName, CounterName][] = [
+  ['byteSent', 'pktSent'], ['byteSentUnique', 'pktSentUnique'], ['byteRecv', 'pktRecv'], ['byteRecvUnique', 'pktRecvUnique'],
+  ['byteRetrans', 'pktRetrans'], ['byteRcvLoss', 'pktRcvLoss'], ['byteSndDrop', 'pktSndDrop'], ['byteRcvDrop', 'pktRcvDrop'],
+];
+
 /** Full ACKs remembered for RTT measurement: 5 s of them at one per 10 ms. */
 const ACK_HISTORY = 512;
 /** Upper bounds of what a peer's ACK may set: flow window (packets) and rates (packets/s). */
@@ -123,6 +131,8 @@ function clamp(v: number, lo: number, hi: number): number {
 
 export class SrtConnection {
   readonly counters = new Counters();
+  /** Start of the statistics interval (getStats({ clear }) starts a new one). */
+  private statsSinceUs: number;
   readonly rtt = new RttEstimator();
   /** Play-time clock for the peer's data (base, wrap, drift). */
   readonly tsbpd: TsbpdClock;
@@ -141,9 +151,6 @@ export class SrtConnection {
   private rexmitCount = 1;
   /** The last new packet sent opened a probe pair: send the next one unpaced. */
   private probePending = false;
-  private sendWindowStartUs: number;
-  private sendWindowBytes = 0;
-  private sendRate = 0;
   private nextMsgNo = 1;
   private flowWindow: number;
   private lastSentUs: number;
@@ -191,7 +198,6 @@ export class SrtConnection {
     if (cfg.fileMode) this.fileCc = new FileCC(cfg.isn, nowUs, cfg.payloadSize + PACKET_OVERHEAD);
     this.pacer = new TokenBucket(this.ccRate(), 4 * (cfg.payloadSize + PACKET_OVERHEAD), nowUs);
     this.lastRspAckUs = nowUs;
-    this.sendWindowStartUs = nowUs;
     this.rcvNext = rcvIsn;
     this.ackPoint = rcvIsn;
     this.lastFullAckSeq = rcvIsn;
@@ -201,6 +207,7 @@ export class SrtConnection {
     this.lastSentUs = nowUs;
     this.lastRecvUs = nowUs;
     this.nextAckAt = nowUs + ACK_INTERVAL_US;
+    this.statsSinceUs = nowUs;
   }
 
   /** Our 32-bit timestamp for a packet sent now. */
@@ -303,7 +310,7 @@ export class SrtConnection {
       const last = seqDec(seq);
       if (this.lossList.isEmpty) this.nextNakAt = nowUs + this.nakIntervalUs();
       this.lossList.insert(this.rcvNext, last);
-      this.counters.add('pktRcvLoss', ahead);
+      this.countRcvLost('pktRcvLoss', 'byteRcvLoss', ahead);
       this.sendNak([[this.rcvNext, last]], nowUs);
       this.rcvNext = seqInc(seq);
     } else if (ahead === 0) {
@@ -508,7 +515,7 @@ export class SrtConnection {
         skipped++;
       }
       if (skipped > 0) {
-        this.counters.add('pktRcvDrop', skipped);
+        this.countRcvLost('pktRcvDrop', 'byteRcvDrop', skipped);
         this.lossList.removeUpTo(seqDec(this.rcvBuf.head));
         this.advanceAckPoint();
       }
@@ -692,7 +699,7 @@ export class SrtConnection {
       const lastMissing = seqInc(this.rcvBuf.head, off - 1);
       this.lossList.removeUpTo(lastMissing);
       for (let i = 0; i < off; i++) this.rcvBuf.shift();
-      this.counters.add('pktRcvDrop', off);
+      this.countRcvLost('pktRcvDrop', 'byteRcvDrop', off);
       this.advanceAckPoint();
     }
   }
@@ -781,12 +788,6 @@ export class SrtConnection {
     this.lastSentUs = nowUs;
     this.counters.add('pktSent');
     this.counters.add('byteSent', e.payload.length);
-    this.sendWindowBytes += e.payload.length + PACKET_OVERHEAD;
-    if (nowUs - this.sendWindowStartUs >= 1_000_000) {
-      this.sendRate = (this.sendWindowBytes * 1e6) / (nowUs - this.sendWindowStartUs);
-      this.sendWindowBytes = 0;
-      this.sendWindowStartUs = nowUs;
-    }
     // Encrypted per transmission, as libsrt: the key may have switched since the first one.
     this.sink.send([header, crypto ? crypto.encrypt(e.seq, e.payload, header) : e.payload]);
   }
@@ -841,9 +842,28 @@ export class SrtConnection {
     this.closed = true;
   }
 
-  /** libsrt-style statistics (srt_bstats names). */
+  /**
+   * Packets never received (lost, or dropped unreceived) have no size: libsrt counts their bytes
+   * at the average payload received so far.
+   */
+  private countRcvLost(pkts: CounterName, bytes: CounterName, n: number): void {
+    const t = this.counters.total;
+    const avg = t.pktRecvUnique > 0 ? t.byteRecvUnique / t.pktRecvUnique : this.cfg.payloadSize;
+    this.counters.add(pkts, n);
+    this.counters.add(bytes, Math.round(n * avg));
+  }
+
+  /** libsrt-style statistics (srt_bstats names and units). */
   stats(nowUs: number, clear = false): Record<string, number> {
     const s = this.counters.snapshot(clear);
+    // libsrt's byte counters include each packet's headers (16 SRT + 28 UDP/IPv4), payloads do not.
+    for (const [bytes, pkts] of BYTES_WITH_HEADERS) {
+      s[bytes] += s[pkts] * PACKET_OVERHEAD;
+      s[`${bytes}Total`] += s[`${pkts}Total`] * PACKET_OVERHEAD;
+    }
+    // Rates over the interval since the last clear, as libsrt (bytes with headers / interval).
+    const intervalUs = Math.max(1, nowUs - this.statsSinceUs);
+    if (clear) this.statsSinceUs = nowUs;
     const pkt = this.cfg.payloadSize + PACKET_OVERHEAD;
     s.msTimeStamp = Math.round((nowUs - this.cfg.startUs) / 1000);
     s.msRTT = this.rtt.srtt / 1000;
@@ -862,10 +882,10 @@ export class SrtConnection {
     s.msRcvTsbPdDelay = this.cfg.rcvLatency;
     s.msSndTsbPdDelay = this.cfg.sndLatency;
     s.mbpsMaxBW = (this.pacer.rate * 8) / 1e6;
-    s.byteMSS = this.cfg.payloadSize + PACKET_OVERHEAD - 16 + 28;
+    s.byteMSS = this.cfg.mss ?? 1500;
     s.mbpsBandwidth = (this.peerLinkCapacity * pkt * 8) / 1e6;
-    s.mbpsRecvRate = (this.arrivals.byteRate() * 8) / 1e6;
-    s.mbpsSendRate = (this.sendRate * 8) / 1e6;
+    s.mbpsRecvRate = (s.byteRecv * 8) / intervalUs;
+    s.mbpsSendRate = (s.byteSent * 8) / intervalUs;
     s.usPktSndPeriod = ((this.cfg.payloadSize + PACKET_OVERHEAD) * 1e6) / this.pacer.rate;
     s.pktRcvDriftCorrections = this.tsbpd.baseCorrections;
     s.usRcvDrift = this.tsbpd.driftUs;

@@ -1,0 +1,48 @@
+import { expect } from 'chai';
+import { SimLink } from '../support/sim-link';
+
+function payload(i: number): Buffer {
+  const b = Buffer.alloc(1316, i & 0xff);
+  b.writeUInt32BE(i, 0);
+  return b;
+}
+
+describe("statistics in libsrt's units (srt_bstats)", () => {
+  it('byte counters include 44 bytes of headers per packet; lost and dropped bytes are estimated at the average payload', () => {
+    const sim = new SimLink({ latencyMs: 20, oneWayDelayUs: 20_000, loss: 0.1, seed: 5 });
+    for (let i = 0; i < 1000; i++) {
+      sim.run(sim.now + 1000);
+      sim.a.write(payload(i), sim.now);
+    }
+    sim.run(sim.now + 1_000_000);
+    const a = sim.a.stats(sim.now);
+    const b = sim.b.stats(sim.now);
+    expect(a.byteSentTotal).to.equal(a.pktSentTotal * (1316 + 44));
+    expect(a.byteSentUniqueTotal).to.equal(1000 * (1316 + 44));
+    expect(a.byteRetransTotal).to.equal(a.pktRetransTotal * (1316 + 44));
+    expect(b.byteRecvTotal).to.equal(b.pktRecvTotal * (1316 + 44));
+    expect(b.pktRcvLossTotal).to.be.greaterThan(0);
+    expect(b.byteRcvLossTotal).to.equal(b.pktRcvLossTotal * (1316 + 44));
+    expect(b.pktRcvDropTotal).to.be.greaterThan(0); // 20 ms latency cannot cover a 40 ms round trip
+    expect(b.byteRcvDropTotal).to.equal(b.pktRcvDropTotal * (1316 + 44));
+    expect(b.byteMSS).to.equal(1500);
+  });
+
+  it('mbpsSendRate and mbpsRecvRate are the interval bytes over the interval time, as libsrt', () => {
+    const sim = new SimLink({ latencyMs: 120, oneWayDelayUs: 1000 });
+    // 1,000 packets/s of 1,316 bytes: (1316 + 44) * 8 * 1000 = 10.88 Mbit/s on the wire.
+    sim.a.stats(sim.now, true);
+    sim.b.stats(sim.now, true);
+    for (let i = 0; i < 2000; i++) {
+      sim.run(sim.now + 1000);
+      sim.a.write(payload(i), sim.now);
+    }
+    const a = sim.a.stats(sim.now, true);
+    const b = sim.b.stats(sim.now, true);
+    expect(a.mbpsSendRate).to.be.within(10.8, 10.9);
+    expect(b.mbpsRecvRate).to.be.within(10.7, 10.9);
+    // A new interval starts at the clear.
+    sim.run(sim.now + 1_000_000);
+    expect(sim.a.stats(sim.now).mbpsSendRate).to.equal(0);
+  });
+});
