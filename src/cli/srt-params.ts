@@ -1,4 +1,5 @@
 import type { SrtOptions } from '../net/options';
+import { DEFAULT_MSS, MAX_LATENCY_MS, MAX_MSS, MAX_PAYLOAD, MAX_STREAM_ID, MIN_MSS, UDP_IP_HEADERS } from '../protocol/limits';
 import { parseBoolParam, parseDurationParam, parseIntParam } from './param-values';
 import { shownParam, shownText } from './redact';
 import type { QueryParam } from './uri';
@@ -30,13 +31,6 @@ interface Acc {
 }
 
 type Apply = (acc: Acc, value: string, key: string) => void;
-
-/** Protocol limit: latency travels in a 16-bit millisecond field of the handshake. */
-const MAX_LATENCY_MS = 65535;
-/** libsrt counts buffers in cells of mss - 28 (IP+UDP headers) bytes: 1472 with the default mss 1500. */
-const UDP_IP_HEADERS = 28;
-const DEFAULT_MSS = 1500;
-const MAX_STREAMID_BYTES = 512;
 
 const set = <K extends keyof SrtOptions>(acc: Acc, k: K, v: SrtOptions[K]): void => {
   acc.out.options[k] = v;
@@ -84,14 +78,14 @@ export const SRT_PARAMS: Readonly<Record<string, Apply>> = {
   peerlatency: latency('peerLatency'),
   streamid: (acc, v, key) => {
     const n = Buffer.byteLength(v, 'utf8');
-    if (n > MAX_STREAMID_BYTES) throw new UsageError(`${key} is ${n} bytes, the limit is ${MAX_STREAMID_BYTES}`);
+    if (n > MAX_STREAM_ID) throw new UsageError(`${key} is ${n} bytes, the limit is ${MAX_STREAM_ID}`);
     set(acc, 'streamId', v);
   },
-  payloadsize: int('payloadSize', 1, 1456),
+  payloadsize: int('payloadSize', 1, MAX_PAYLOAD),
   conntimeo: durationMs('connectTimeout', 'ms'),
   peeridletimeo: durationMs('peerIdleTimeout', 'ms'),
   maxbw: int('maxBw', -1, Number.MAX_SAFE_INTEGER),
-  mss: int('mss', 76, 1500),
+  mss: int('mss', MIN_MSS, MAX_MSS),
   fc: int('fc', 32, 0x7fffffff),
   rcvbuf: bufBytes('rcvBufBytes'),
   sndbuf: bufBytes('sndBufBytes'),
@@ -184,7 +178,7 @@ export function parseSrtParams(params: readonly QueryParam[]): SrtParams {
     );
   }
   for (const { key, value } of params) SRT_PARAMS[key](acc, value, key);
-  // Buffers are bytes in libsrt's URIs; SrtOptions counts packets of (mss - 28) bytes.
+  // Buffers are bytes in libsrt's URIs; SrtOptions counts packets of (mss - 28) bytes: 1472 with mss 1500.
   const cell = (acc.out.options.mss ?? DEFAULT_MSS) - UDP_IP_HEADERS;
   const packets = (key: string, bytes: number): number => {
     const n = Math.ceil(bytes / cell);

@@ -5,45 +5,18 @@
  * rejects with a libsrt reject code, now or later (the caller keeps resending
  * its handshake until the connect timeout).
  */
-import { RejectReason } from '../protocol/reject-reason';
+import { outOfRange } from '../protocol/limits';
+import { RejectCode, RejectCodeName, RejectReason } from '../protocol/reject-reason';
 import { parseStreamIdKeys } from '../protocol/stream-id';
 import type { SrtOptions } from './options';
 
-/** libsrt's access-control codes (srtcore/access_control.h); users may use 2000 and up. */
-export const RejectCode = {
-  ...Object.fromEntries(Object.entries(RejectReason).map(([k, v]) => [`SRT_REJ_${k}`, v])),
-  SRT_REJX_FALLBACK: 1000,
-  SRT_REJX_KEY_NOTSUP: 1001,
-  SRT_REJX_FILEPATH: 1002,
-  SRT_REJX_HOSTNOTFOUND: 1003,
-  SRT_REJX_BAD_REQUEST: 1400,
-  SRT_REJX_UNAUTHORIZED: 1401,
-  SRT_REJX_OVERLOAD: 1402,
-  SRT_REJX_FORBIDDEN: 1403,
-  SRT_REJX_NOTFOUND: 1404,
-  SRT_REJX_BAD_MODE: 1405,
-  SRT_REJX_UNACCEPTABLE: 1406,
-  SRT_REJX_CONFLICT: 1409,
-  SRT_REJX_NOTSUP_MEDIA: 1415,
-  SRT_REJX_LOCKED: 1423,
-  SRT_REJX_FAILED_DEPEND: 1424,
-  SRT_REJX_ISE: 1500,
-  SRT_REJX_UNIMPLEMENTED: 1501,
-  SRT_REJX_GW: 1502,
-  SRT_REJX_DOWN: 1503,
-  SRT_REJX_VERSION: 1505,
-  SRT_REJX_NOROOM: 1507,
-} as Record<string, number>;
+export { RejectCode } from '../protocol/reject-reason';
 
 /** A code as a number: a libsrt name ('SRT_REJX_FORBIDDEN') or a number (1403, 2001...). */
 export function toRejectCode(code: number | string): number {
   // Own names only: 'constructor' or 'toString' are not codes.
-  const n = typeof code === 'string' ? (Object.hasOwn(RejectCode, code) ? RejectCode[code] : undefined) : code;
-  if (n === undefined || !Number.isInteger(n) || n < 0 || n > 0x7fffffff - 1000) {
-    const err = new RangeError(`unknown reject code ${String(code)}`) as RangeError & { code: string };
-    err.code = 'ERR_OUT_OF_RANGE';
-    throw err;
-  }
+  const n = typeof code === 'string' ? (Object.hasOwn(RejectCode, code) ? RejectCode[code as RejectCodeName] : undefined) : code;
+  if (n === undefined || !Number.isInteger(n) || n < 0 || n > 0x7fffffff - 1000) throw outOfRange(`unknown reject code ${String(code)}`);
   return n;
 }
 

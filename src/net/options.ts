@@ -95,6 +95,8 @@ export interface ServerOptions extends SrtOptions {
 }
 
 import { checkPassphrase, CryptoControl, KM_DEFAULTS } from '../protocol/crypto-control';
+import { DEFAULT_MSS, MAX_LATENCY_MS, MAX_MSS, MAX_PAYLOAD, MAX_STREAM_ID, MIN_MSS, outOfRange, UDP_IP_HEADERS } from '../protocol/limits';
+import { HEADER_SIZE } from '../protocol/packet';
 import type { HandshakeConfig } from '../protocol/handshake';
 
 /**
@@ -139,7 +141,7 @@ export const DEFAULTS: ResolvedOptions = {
   rcvLatency: 120,
   peerLatency: 0,
   payloadSize: 1316,
-  mss: 1500,
+  mss: DEFAULT_MSS,
   fc: 25600,
   rcvBuf: 8192,
   sndBuf: 8192,
@@ -163,11 +165,7 @@ export const DEFAULTS: ResolvedOptions = {
 };
 
 function checkInt(name: string, v: number, min: number, max: number): number {
-  if (!Number.isInteger(v) || v < min || v > max) {
-    const err = new RangeError(`options.${name} must be an integer in [${min}, ${max}], got ${v}`) as RangeError & { code: string };
-    err.code = 'ERR_OUT_OF_RANGE';
-    throw err;
-  }
+  if (!Number.isInteger(v) || v < min || v > max) throw outOfRange(`options.${name} must be an integer in [${min}, ${max}], got ${v}`);
   return v;
 }
 
@@ -175,7 +173,7 @@ function checkInt(name: string, v: number, min: number, max: number): number {
 /** What transtype=file changes in libsrt's defaults (socketconfig.cpp SRTO_TRANSTYPE). */
 export const FILE_DEFAULTS: Partial<ResolvedOptions> = {
   transType: 'file',
-  payloadSize: 1456,
+  payloadSize: MAX_PAYLOAD,
   rcvLatency: 0,
   peerLatency: 0,
   tlpktDrop: false,
@@ -188,12 +186,14 @@ export function resolveOptions(o: SrtOptions = {}): ResolvedOptions {
     throw new TypeError("options.transType must be 'live' or 'file'");
   }
   const r: ResolvedOptions = { ...DEFAULTS, ...(o.transType === 'file' ? FILE_DEFAULTS : {}) };
-  if (o.latency !== undefined) r.rcvLatency = r.peerLatency = checkInt('latency', o.latency, 0, 65535);
-  if (o.rcvLatency !== undefined) r.rcvLatency = checkInt('rcvLatency', o.rcvLatency, 0, 65535);
-  if (o.peerLatency !== undefined) r.peerLatency = checkInt('peerLatency', o.peerLatency, 0, 65535);
-  if (o.mss !== undefined) r.mss = checkInt('mss', o.mss, 76, 1500);
-  if (o.payloadSize !== undefined) r.payloadSize = checkInt('payloadSize', o.payloadSize, 1, r.mss - 44);
-  else r.payloadSize = Math.min(r.payloadSize, r.mss - 44);
+  if (o.latency !== undefined) r.rcvLatency = r.peerLatency = checkInt('latency', o.latency, 0, MAX_LATENCY_MS);
+  if (o.rcvLatency !== undefined) r.rcvLatency = checkInt('rcvLatency', o.rcvLatency, 0, MAX_LATENCY_MS);
+  if (o.peerLatency !== undefined) r.peerLatency = checkInt('peerLatency', o.peerLatency, 0, MAX_LATENCY_MS);
+  if (o.mss !== undefined) r.mss = checkInt('mss', o.mss, MIN_MSS, MAX_MSS);
+  // A packet's payload is what the MSS leaves after the IP, UDP and SRT headers.
+  const maxPayload = r.mss - UDP_IP_HEADERS - HEADER_SIZE;
+  if (o.payloadSize !== undefined) r.payloadSize = checkInt('payloadSize', o.payloadSize, 1, maxPayload);
+  else r.payloadSize = Math.min(r.payloadSize, maxPayload);
   if (o.fc !== undefined) r.fc = checkInt('fc', o.fc, 32, 0x7fffffff);
   if (o.rcvBuf !== undefined) r.rcvBuf = checkInt('rcvBuf', o.rcvBuf, 32, 1 << 20);
   if (o.sndBuf !== undefined) r.sndBuf = checkInt('sndBuf', o.sndBuf, 32, 1 << 20);
@@ -215,11 +215,7 @@ export function resolveOptions(o: SrtOptions = {}): ResolvedOptions {
     PASSPHRASES.set(r, o.passphrase);
   }
   if (o.pbKeyLen !== undefined) {
-    if (![0, 16, 24, 32].includes(o.pbKeyLen)) {
-      const err = new RangeError(`options.pbKeyLen must be 0, 16, 24 or 32, got ${o.pbKeyLen}`) as RangeError & { code: string };
-      err.code = 'ERR_OUT_OF_RANGE';
-      throw err;
-    }
+    if (![0, 16, 24, 32].includes(o.pbKeyLen)) throw outOfRange(`options.pbKeyLen must be 0, 16, 24 or 32, got ${o.pbKeyLen}`);
     r.pbKeyLen = o.pbKeyLen;
   }
   if (o.messageApi !== undefined) r.messageApi = !!o.messageApi;
@@ -227,9 +223,7 @@ export function resolveOptions(o: SrtOptions = {}): ResolvedOptions {
   if (o.kmRefreshRate !== undefined) r.kmRefreshRate = checkInt('kmRefreshRate', o.kmRefreshRate, 1, 0x7fffffff);
   if (o.kmPreAnnounce !== undefined) r.kmPreAnnounce = checkInt('kmPreAnnounce', o.kmPreAnnounce, 1, 0x7fffffff);
   if (o.kmPreAnnounce !== undefined && o.kmRefreshRate !== undefined && o.kmPreAnnounce > (o.kmRefreshRate - 1) / 2) {
-    const err = new RangeError('options.kmPreAnnounce must be at most (kmRefreshRate - 1) / 2') as RangeError & { code: string };
-    err.code = 'ERR_OUT_OF_RANGE';
-    throw err;
+    throw outOfRange('options.kmPreAnnounce must be at most (kmRefreshRate - 1) / 2');
   }
   if (o.cryptoMode !== undefined) {
     if (o.cryptoMode !== 'aes-ctr' && o.cryptoMode !== 'aes-gcm') throw new TypeError("options.cryptoMode must be 'aes-ctr' or 'aes-gcm'");
@@ -237,11 +231,7 @@ export function resolveOptions(o: SrtOptions = {}): ResolvedOptions {
   }
   if (o.streamId !== undefined) {
     if (typeof o.streamId !== 'string') throw new TypeError('options.streamId must be a string');
-    if (Buffer.byteLength(o.streamId) > 512) {
-      const err = new RangeError('options.streamId is longer than 512 bytes') as RangeError & { code: string };
-      err.code = 'ERR_OUT_OF_RANGE';
-      throw err;
-    }
+    if (Buffer.byteLength(o.streamId) > MAX_STREAM_ID) throw outOfRange(`options.streamId is longer than ${MAX_STREAM_ID} bytes`);
     r.streamId = o.streamId;
   }
   return r;

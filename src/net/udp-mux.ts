@@ -7,7 +7,7 @@
  */
 import dgram from 'node:dgram';
 import { EventEmitter } from 'node:events';
-import { HEADER_SIZE } from '../protocol/packet';
+import { destinationOf, HEADER_SIZE, isHandshake } from '../protocol/packet';
 
 /**
  * No SRT peer sends a datagram larger than its MSS, at most 1500 bytes with the IP and UDP headers
@@ -105,10 +105,10 @@ export class UdpMux extends EventEmitter {
         this.counters.malformed++;
         return;
       }
-      const dest = msg.readUInt32BE(12);
+      const dest = destinationOf(msg);
       if (dest === 0) {
         // Only handshakes may be addressed to ID 0.
-        if (msg.readUInt32BE(0) === 0x80000000 && this.requestHandler) this.requestHandler(msg, rinfo);
+        if (isHandshake(msg) && this.requestHandler) this.requestHandler(msg, rinfo);
         else this.counters.malformed++;
         return;
       }

@@ -32,6 +32,7 @@ import {
   writeDataHeader,
 } from './packet';
 import { FileCC, FileCcInput } from './file-cc';
+import { MAX_PAYLOAD } from './limits';
 import { LiveCC } from './live-cc';
 import { TokenBucket } from './pacer';
 import { ArrivalRateEstimator } from './rate-estimator';
@@ -48,8 +49,7 @@ export const KEEPALIVE_US = 1_000_000;
 export const MIN_NAK_INTERVAL_US = 20_000;
 /** IP + UDP + SRT header bytes, counted by LiveCC pacing. */
 export const PACKET_OVERHEAD = 44;
-/** MSS 1500 - 28 (IP/UDP) - 16 (SRT header). */
-export const MAX_PAYLOAD = 1456;
+export { MAX_PAYLOAD } from './limits';
 
 export interface ConnectionConfig {
   socketId: number;

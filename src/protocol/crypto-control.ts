@@ -8,6 +8,7 @@
  */
 import { inspect } from 'node:util';
 import { decodeKm, decodeKmState, encodeKm, encodeKmState, KM_HEADER_SIZE, KmCipher, KmKeys, KmMessage, KmState } from './km-message';
+import { outOfRange } from './limits';
 import { KeyFlags } from './packet';
 import { RejectReason } from './reject-reason';
 import { aesCtr, deriveKek, GCM_TAG_LEN, gcmOpen, gcmSeal, newKey, unwrapKey, wrapKey } from './srt-crypto';
@@ -45,11 +46,7 @@ interface KeySet {
 /** Validates a passphrase as libsrt does (10..80 bytes); throws RangeError. */
 export function checkPassphrase(p: string): void {
   const n = Buffer.byteLength(p);
-  if (n < 10 || n > 80) {
-    const err = new RangeError(`options.passphrase must be 10 to 80 bytes long, got ${n}`) as RangeError & { code: string };
-    err.code = 'ERR_OUT_OF_RANGE';
-    throw err;
-  }
+  if (n < 10 || n > 80) throw outOfRange(`options.passphrase must be 10 to 80 bytes long, got ${n}`);
 }
 
 export type KmDecision = { ok: true } | { ok: false; reason: number; message: string };

@@ -21,17 +21,14 @@ import {
   UDT_DGRAM,
 } from './handshake-packet';
 import type { CryptoControl } from './crypto-control';
+import { MAX_MSS, MAX_STREAM_ID, MIN_MSS } from './limits';
 import { REJECT_BASE, REJECT_REASON_COUNT, RejectReason } from './reject-reason';
 
 /** The SRT version we announce in HSREQ/HSRSP (1.5.5, the reference we follow). */
 export const SRT_VERSION = 0x00010505;
 /** Oldest peer version that speaks HSv5 (libsrt requires 1.3.0). */
 export const MIN_PEER_VERSION = 0x00010300;
-export const MAX_STREAM_ID = 512;
-/** libsrt refuses a handshake with an MSS above the Ethernet MTU. */
-export const MAX_MSS = 1500;
-/** The smallest MSS libsrt can be configured with (SRTO_MSS); below it a packet has no room for data. */
-export const MIN_MSS = 76;
+export { MAX_MSS, MAX_STREAM_ID, MIN_MSS } from './limits';
 
 /**
  * The CIF checks of libsrt's CHandShake::valid(), with our MSS floor: a handshake that fails

@@ -70,6 +70,16 @@ export type Packet = DataPacket | ControlPacket;
 
 const MSGNO_MASK = 0x03ffffff;
 
+/** Destination socket ID of a datagram (header word 3), read without decoding the rest; buf holds a header. */
+export function destinationOf(buf: Buffer): number {
+  return buf.readUInt32BE(12);
+}
+
+/** Whether a datagram is a HANDSHAKE control packet (word 0 is exactly the control bit, type 0, subtype 0). */
+export function isHandshake(buf: Buffer): boolean {
+  return buf.readUInt32BE(0) === 0x80000000;
+}
+
 export function decodePacket(buf: Buffer): Packet | null {
   if (buf.length < HEADER_SIZE) return null;
   const w0 = buf.readUInt32BE(0);

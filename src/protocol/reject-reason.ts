@@ -24,34 +24,47 @@ export const RejectReason = {
   CRYPTO: 17,
 } as const;
 
-const REJX: Record<number, string> = {
-  1000: 'SRT_REJX_FALLBACK',
-  1001: 'SRT_REJX_KEY_NOTSUP',
-  1002: 'SRT_REJX_FILEPATH',
-  1003: 'SRT_REJX_HOSTNOTFOUND',
-  1400: 'SRT_REJX_BAD_REQUEST',
-  1401: 'SRT_REJX_UNAUTHORIZED',
-  1402: 'SRT_REJX_OVERLOAD',
-  1403: 'SRT_REJX_FORBIDDEN',
-  1404: 'SRT_REJX_NOTFOUND',
-  1405: 'SRT_REJX_BAD_MODE',
-  1406: 'SRT_REJX_UNACCEPTABLE',
-  1409: 'SRT_REJX_CONFLICT',
-  1415: 'SRT_REJX_NOTSUP_MEDIA',
-  1423: 'SRT_REJX_LOCKED',
-  1424: 'SRT_REJX_FAILED_DEPEND',
-  1500: 'SRT_REJX_ISE',
-  1501: 'SRT_REJX_UNIMPLEMENTED',
-  1502: 'SRT_REJX_GW',
-  1503: 'SRT_REJX_DOWN',
-  1505: 'SRT_REJX_VERSION',
-  1507: 'SRT_REJX_NOROOM',
-};
+/** libsrt's access-control codes (srtcore/access_control.h, SRT_REJX_*); applications may use 2000 and up. */
+export const RejectX = {
+  FALLBACK: 1000,
+  KEY_NOTSUP: 1001,
+  FILEPATH: 1002,
+  HOSTNOTFOUND: 1003,
+  BAD_REQUEST: 1400,
+  UNAUTHORIZED: 1401,
+  OVERLOAD: 1402,
+  FORBIDDEN: 1403,
+  NOTFOUND: 1404,
+  BAD_MODE: 1405,
+  UNACCEPTABLE: 1406,
+  CONFLICT: 1409,
+  NOTSUP_MEDIA: 1415,
+  LOCKED: 1423,
+  FAILED_DEPEND: 1424,
+  ISE: 1500,
+  UNIMPLEMENTED: 1501,
+  GW: 1502,
+  DOWN: 1503,
+  VERSION: 1505,
+  NOROOM: 1507,
+} as const;
+
+type Prefixed<T, P extends string> = { readonly [K in keyof T as `${P}${K & string}`]: T[K] };
+
+function prefixed<T extends Record<string, number>, P extends string>(table: T, prefix: P): Prefixed<T, P> {
+  return Object.fromEntries(Object.entries(table).map(([k, v]) => [`${prefix}${k}`, v])) as Prefixed<T, P>;
+}
+
+/** Every reject code by libsrt's name: SRT_REJ_* (the handshake's) and SRT_REJX_* (access control). */
+export const RejectCode = Object.freeze({ ...prefixed(RejectReason, 'SRT_REJ_'), ...prefixed(RejectX, 'SRT_REJX_') });
+export type RejectCodeName = keyof typeof RejectCode;
+
+const NAMES = new Map<number, string>(Object.entries(RejectCode).map(([name, code]) => [code, name]));
 
 /** libsrt's symbolic name for a reject code, e.g. 2 -> 'SRT_REJ_PEER', 1403 -> 'SRT_REJX_FORBIDDEN'. */
 export function rejectReasonName(code: number): string {
-  for (const [name, value] of Object.entries(RejectReason)) if (value === code) return `SRT_REJ_${name}`;
-  if (REJX[code]) return REJX[code];
+  const name = NAMES.get(code);
+  if (name) return name;
   if (code >= 2000) return `SRT_REJX_USER_${code}`;
   if (code >= 1000) return `SRT_REJX_${code}`;
   return 'SRT_REJ_UNKNOWN';
