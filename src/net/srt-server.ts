@@ -6,16 +6,11 @@
  */
 import type dgram from 'node:dgram';
 import { EventEmitter } from 'node:events';
-import {
-  CookieJar,
-  HandshakeRejection,
-  inductionResponse,
-  negotiateAsResponder,
-  parseConclusionRequest,
-  rejectionResponse,
-} from '../protocol/handshake';
+import { HandshakeRejection, negotiateAsResponder, rejectionResponse, type ConclusionRequest } from '../protocol/handshake';
 import { decodeHandshake, encodeHandshake, encodePeerIp, Handshake, HandshakeType } from '../protocol/handshake-packet';
+import { Listener } from '../protocol/listener';
 import { ControlType, decodePacket, encodeControl } from '../protocol/packet';
+import type { Refusal } from '../protocol/refusal-cache';
 import { RejectReason, rejectReasonName } from '../protocol/reject-reason';
 import { tsWrap } from '../protocol/sequence';
 import { nowUs } from './clock';
@@ -32,7 +27,6 @@ import {
   SrtOptions,
   withOverrides,
 } from './options';
-import { Refusal, RefusalCache } from './refusal-cache';
 import { SrtSocket } from './srt-socket';
 import { UdpMux } from './udp-mux';
 
@@ -59,24 +53,6 @@ export interface ServerCounters {
   accepted: number;
 }
 
-/** An accepted caller, remembered so a repeated CONCLUSION gets the same reply. */
-interface Accepted {
-  socket: SrtSocket;
-  reply: Buffer;
-}
-
-/** A caller the application is deciding on ('request' event); repeats of its CONCLUSION wait. */
-interface Pending {
-  timer: NodeJS.Timeout;
-  /** Set once rejected: repeats of the CONCLUSION get the same refusal (for a while). */
-  rejectReply?: Buffer;
-}
-
-/** An undecided caller is forgotten after its connect timeout could have run out. */
-const UNDECIDED_MS = 30_000;
-/** A rejected one is remembered this long, to repeat the refusal if our reply was lost. */
-const REJECTED_MS = 5_000;
-
 type ConnectionListener = (socket: SrtSocket) => void;
 
 export class SrtServer extends EventEmitter {
@@ -84,26 +60,21 @@ export class SrtServer extends EventEmitter {
   readonly #options: ServerOptions;
   private readonly resolved: ResolvedOptions;
   private mux?: UdpMux;
-  private readonly cookies = new CookieJar();
-  private readonly accepted = new Map<string, Accepted>();
-  private readonly pending = new Map<string, Pending>();
-  /** Entries of `pending` without a decision yet: what the backlog bounds. */
-  private undecided = 0;
+  /** The handshake decisions (cookies, repeats, backlog, refusals), sans I/O. */
+  private readonly listener: Listener;
   private readonly startUs = nowUs();
   private closing = false;
   listening = false;
-  /** Refuse callers beyond this many open connections (SRT_REJ_BACKLOG). */
-  maxConnections?: number;
   /** Callers not yet accepted (pending 'request' decisions) beyond which new ones get SRT_REJ_BACKLOG. */
   readonly backlog: number;
   readonly counters: ServerCounters = { handshakesDropped: 0, rejected: 0, rejectedFromCache: 0, accepted: 0 };
-  private readonly refusals = new RefusalCache();
 
   constructor(options: ServerOptions = {}, listener?: ConnectionListener) {
     super();
     this.#options = options;
     this.resolved = resolveOptions(options);
     this.backlog = resolveBacklog(options.backlog);
+    this.listener = new Listener({ backlog: this.backlog, keyLen: passphraseOf(this.resolved) ? this.resolved.pbKeyLen : 0 });
     if (listener) this.on('connection', listener);
     if (options.onRequest) this.on('request', options.onRequest);
   }
@@ -145,8 +116,17 @@ export class SrtServer extends EventEmitter {
     return this.mux?.counters;
   }
 
+  /** Refuse callers beyond this many open connections (SRT_REJ_BACKLOG), as net.Server's. */
+  get maxConnections(): number | undefined {
+    return this.listener.maxConnections;
+  }
+
+  set maxConnections(n: number | undefined) {
+    this.listener.maxConnections = n;
+  }
+
   getConnections(cb: (err: Error | null, count: number) => void): this {
-    const n = this.accepted.size;
+    const n = this.listener.connections;
     process.nextTick(() => cb(null, n));
     return this;
   }
@@ -163,20 +143,19 @@ export class SrtServer extends EventEmitter {
     }
     if (cb) this.once('close', () => cb());
     this.closing = true;
+    this.listener.closing = true;
     this.listening = false;
     this.maybeFinishClose();
     return this;
   }
 
   private maybeFinishClose(): void {
-    if (!this.closing || this.accepted.size > 0 || !this.mux) return;
-    for (const p of this.pending.values()) clearTimeout(p.timer);
-    this.pending.clear();
-    this.undecided = 0;
-    this.refusals.clear();
+    if (!this.closing || this.listener.connections > 0 || !this.mux) return;
+    this.listener.clear();
     this.mux.close();
     this.mux = undefined;
     this.closing = false;
+    this.listener.closing = false;
     process.nextTick(() => this.emit('close'));
   }
 
@@ -192,12 +171,11 @@ export class SrtServer extends EventEmitter {
 
   // ------------------------------------------------------------------ handshakes
 
-  private sendHs(hs: Handshake, destId: number, rinfo: dgram.RemoteInfo): Buffer {
-    const buf = encodeControl(ControlType.HANDSHAKE, 0, tsWrap(nowUs() - this.startUs), destId, encodeHandshake(hs));
-    this.mux!.send(buf, rinfo.port, rinfo.address);
-    return buf;
+  private encodeHs(hs: Handshake, destId: number): Buffer {
+    return encodeControl(ControlType.HANDSHAKE, 0, tsWrap(nowUs() - this.startUs), destId, encodeHandshake(hs));
   }
 
+  /** A handshake addressed to socket ID 0: the listener decides, this does what it says. */
   private onRequest(msg: Buffer, rinfo: dgram.RemoteInfo): void {
     const pkt = decodePacket(msg);
     const hs = pkt && pkt.kind === 'control' ? decodeHandshake(pkt.body) : null;
@@ -205,112 +183,61 @@ export class SrtServer extends EventEmitter {
       this.counters.handshakesDropped++;
       return;
     }
-    if (hs.reqType === HandshakeType.INDUCTION) {
-      if (this.closing) return; // not accepting: let the caller time out, as a closed port would
-      const cookie = this.cookies.bake(rinfo.address, rinfo.port, Date.now());
-      const keyLen = passphraseOf(this.resolved) ? this.resolved.pbKeyLen : 0;
-      this.sendHs(inductionResponse(hs, cookie, keyLen), hs.socketId, rinfo);
-      return;
+    const d = this.listener.handle(hs, rinfo, Date.now(), this.listenerCount('request') > 0);
+    switch (d.kind) {
+      case 'drop':
+        this.counters.handshakesDropped++;
+        return;
+      case 'silent':
+        return;
+      case 'reply':
+        return this.mux!.send(this.encodeHs(d.hs, hs.socketId), rinfo.port, rinfo.address);
+      case 'repeat':
+        return this.mux!.send(d.datagram, rinfo.port, rinfo.address);
+      case 'refuse':
+        if (d.fromCache) {
+          // Refused before with this cookie: said again without the checks (PBKDF2...) or a new 'reject' event.
+          this.counters.rejectedFromCache++;
+          this.counters.rejected++;
+          this.mux!.send(this.encodeHs(rejectionResponse(hs, d.refusal.reason, this.mux!.allocateId()), hs.socketId), rinfo.port, rinfo.address);
+          return;
+        }
+        this.reject(hs, d.refusal, rinfo);
+        // An HSv4 (pre-1.3) caller also gets a SHUTDOWN, as libsrt sends one.
+        if (d.shutdown) this.mux!.send(encodeControl(ControlType.SHUTDOWN, 0, tsWrap(nowUs() - this.startUs), hs.socketId), rinfo.port, rinfo.address);
+        return;
+      case 'admit':
+        if (d.ask) return this.ask(hs, pkt.timestamp, d.key, d.request, rinfo);
+        return this.accept(hs, pkt.timestamp, nowUs(), d.key, d.request, rinfo);
     }
-    if (hs.reqType !== HandshakeType.CONCLUSION) {
-      this.counters.handshakesDropped++; // rendezvous and stray agreements are not for a listener
-      return;
-    }
-    const key = `${rinfo.address}|${rinfo.port}|${hs.socketId}`;
-    const known = this.accepted.get(key);
-    if (known) {
-      // Our reply was lost: the caller repeats its CONCLUSION; repeat the reply.
-      this.mux!.send(known.reply, rinfo.port, rinfo.address);
-      return;
-    }
-    const pending = this.pending.get(key);
-    if (pending) {
-      // Still deciding: let the caller keep trying; once refused, repeat the refusal.
-      if (pending.rejectReply) this.mux!.send(pending.rejectReply, rinfo.port, rinfo.address);
-      return;
-    }
-    if (!this.cookies.check(hs.cookie, rinfo.address, rinfo.port, Date.now())) {
-      this.counters.handshakesDropped++;
-      return;
-    }
-    const refused = this.refusals.get(rinfo.address, rinfo.port, hs.cookie, Date.now());
-    if (refused) {
-      // Refused before with this cookie: say so again without redoing the checks (PBKDF2...).
-      this.counters.rejectedFromCache++;
-      this.counters.rejected++;
-      this.sendHs(rejectionResponse(hs, refused.reason, this.mux!.allocateId()), hs.socketId, rinfo);
-      return;
-    }
-    if (hs.version < 5) {
-      // An HSv4 (pre-1.3) caller: refuse clearly, and SHUTDOWN as libsrt does.
-      this.reject(hs, RejectReason.VERSION, rinfo);
-      this.mux!.send(encodeControl(ControlType.SHUTDOWN, 0, tsWrap(nowUs() - this.startUs), hs.socketId), rinfo.port, rinfo.address);
-      return;
-    }
-    if (this.closing) return void this.reject(hs, RejectReason.CLOSE, rinfo);
-    if (this.maxConnections !== undefined && this.accepted.size + this.undecided >= this.maxConnections) {
-      return void this.reject(hs, RejectReason.BACKLOG, rinfo);
-    }
-    if (this.listenerCount('request') === 0) return this.accept(hs, pkt.timestamp, nowUs(), key, rinfo);
-    if (this.undecided >= this.backlog) return void this.reject(hs, RejectReason.BACKLOG, rinfo);
-    this.ask(hs, pkt.timestamp, key, rinfo);
   }
 
   /** Shows the caller to the application ('request') and acts on its decision, now or later. */
-  private ask(hs: Handshake, hsTimestamp: number, key: string, rinfo: dgram.RemoteInfo): void {
-    let parsed;
-    try {
-      parsed = parseConclusionRequest(hs);
-    } catch (err) {
-      if (err instanceof HandshakeRejection) return void this.refuse(hs, rinfo, { reason: err.reason, message: err.message });
-      throw err;
-    }
+  private ask(hs: Handshake, hsTimestamp: number, key: string, request: ConclusionRequest, rinfo: dgram.RemoteInfo): void {
     const arrivalUs = nowUs();
-    const forget = () => {
-      if (this.pending.get(key) !== entry) return;
-      this.pending.delete(key);
-      if (!entry.rejectReply) this.undecided--;
-    };
-    const entry: Pending = { timer: setTimeout(forget, UNDECIDED_MS).unref() };
-    this.pending.set(key, entry);
-    this.undecided++;
-    const streamId = parsed.streamId;
-    const request = new ConnectionRequest(rinfo.address, rinfo.port, streamId, {
+    const streamId = request.streamId;
+    this.emit('request', new ConnectionRequest(rinfo.address, rinfo.port, streamId, {
       accept: (overrides) => {
         if (overrides) resolveOptions(withOverrides(this.#options, overrides)); // throws to the application on bad options
-        clearTimeout(entry.timer);
-        forget();
-        if (!this.mux || this.closing) return void this.reject(hs, RejectReason.CLOSE, rinfo, streamId);
-        this.accept(hs, hsTimestamp, arrivalUs, key, rinfo, overrides);
+        this.listener.decided(key, Date.now());
+        if (!this.mux || this.closing) return void this.reject(hs, { reason: RejectReason.CLOSE, streamId }, rinfo);
+        this.accept(hs, hsTimestamp, arrivalUs, key, request, rinfo, overrides);
       },
       reject: (code) => {
-        if (!this.mux || this.pending.get(key) !== entry) return;
-        this.undecided--;
-        // Not cached by cookie: the application may decide otherwise next time (a user just added).
-        entry.rejectReply = this.reject(hs, code, rinfo, streamId);
-        clearTimeout(entry.timer);
-        entry.timer = setTimeout(forget, REJECTED_MS).unref();
+        if (!this.mux || !this.listener.isUndecided(key, Date.now())) return;
+        this.listener.decided(key, Date.now(), this.reject(hs, { reason: code, streamId }, rinfo));
       },
-    });
-    this.emit('request', request);
+    }));
   }
 
-  /**
-   * Refuses a caller for good: on the wire, to the application, and in the refusal cache so that a
-   * repeat of its CONCLUSION (same address, port and cookie) is refused without redoing the checks.
-   */
-  private refuse(hs: Handshake, rinfo: dgram.RemoteInfo, refusal: Refusal): Buffer {
-    this.refusals.set(rinfo.address, rinfo.port, hs.cookie, refusal, Date.now());
-    return this.reject(hs, refusal.reason, rinfo, refusal.streamId, refusal.message);
-  }
-
-  /** Refuses a caller on the wire and tells the application who and why ('reject' event). */
-  private reject(hs: Handshake, reason: number, rinfo: dgram.RemoteInfo, streamId?: string, message?: string): Buffer {
+  /** Refuses a caller on the wire and tells the application who and why ('reject' event); returns the reply sent. */
+  private reject(hs: Handshake, refusal: Refusal, rinfo: dgram.RemoteInfo): Buffer {
     this.counters.rejected++;
-    const reply = this.sendHs(rejectionResponse(hs, reason, this.mux!.allocateId()), hs.socketId, rinfo);
-    const info: RejectInfo = { address: rinfo.address, port: rinfo.port, reason: rejectReasonName(reason), rejectCode: reason };
-    if (streamId !== undefined) info.streamId = streamId;
-    if (message) info.message = message;
+    const reply = this.encodeHs(rejectionResponse(hs, refusal.reason, this.mux!.allocateId()), hs.socketId);
+    this.mux!.send(reply, rinfo.port, rinfo.address);
+    const info: RejectInfo = { address: rinfo.address, port: rinfo.port, reason: rejectReasonName(refusal.reason), rejectCode: refusal.reason };
+    if (refusal.streamId !== undefined) info.streamId = refusal.streamId;
+    if (refusal.message) info.message = refusal.message;
     this.emit('reject', info);
     return reply;
   }
@@ -320,6 +247,7 @@ export class SrtServer extends EventEmitter {
     hsTimestamp: number,
     arrivalUs: number,
     key: string,
+    request: ConclusionRequest,
     rinfo: dgram.RemoteInfo,
     overrides?: SrtOptions,
   ): void {
@@ -329,24 +257,24 @@ export class SrtServer extends EventEmitter {
     const socketId = mux.allocateId();
     const crypto = cryptoFor(o);
     let result;
-    let streamId: string | undefined;
     try {
-      const parsed = parseConclusionRequest(hs);
-      streamId = parsed.streamId;
-      result = negotiateAsResponder(hs, parsed, handshakeConfig(o, socketId, hs.isn, crypto));
+      result = negotiateAsResponder(hs, request, handshakeConfig(o, socketId, hs.isn, crypto));
     } catch (err) {
-      if (err instanceof HandshakeRejection) return void this.refuse(hs, rinfo, { reason: err.reason, streamId, message: err.message });
-      throw err;
+      if (!(err instanceof HandshakeRejection)) throw err;
+      const refusal: Refusal = { reason: err.reason, streamId: request.streamId, message: err.message };
+      // A repeat with this cookie is refused from the cache: no second PBKDF2 for a wrong passphrase.
+      this.listener.refusedAfterAdmit(rinfo, hs.cookie, refusal, Date.now());
+      return void this.reject(hs, refusal, rinfo);
     }
     result.response.peerIp = encodePeerIp(rinfo.address);
     const startUs = nowUs();
     // The accepted socket's clock starts now; its reply carries that clock.
     const reply = encodeControl(ControlType.HANDSHAKE, 0, 0, hs.socketId, encodeHandshake(result.response));
     mux.send(reply, rinfo.port, rinfo.address);
-    this.accepted.set(key, { socket, reply });
+    this.listener.opened(key, reply);
     this.counters.accepted++;
     socket.once('close', () => {
-      this.accepted.delete(key);
+      this.listener.closed(key);
       this.maybeFinishClose();
     });
     socket.attach({
