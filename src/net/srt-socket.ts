@@ -60,6 +60,12 @@ export class SrtSocket extends Duplex implements MuxEndpoint {
   private params?: AttachParams;
   private timer?: NodeJS.Timeout;
   private timerAt = Infinity;
+  /** Performing the engine's outbox (see flush). */
+  private flushing = false;
+  /** The reader asked for more while a flush was pushing. */
+  private readWanted = false;
+  /** A tick is due at the end of this event-loop turn (datagrams arrived). */
+  private tickScheduled = false;
   private pending?: { chunk: Buffer; offset: number; cb: WriteCallback };
   /** Message API: joins the packets of a message (PP first..last), bounded by the receive buffer. */
   private assembler?: MessageAssembler;
@@ -159,17 +165,80 @@ export class SrtSocket extends Duplex implements MuxEndpoint {
       mss: n.mss,
     };
     const now = nowUs();
-    this.engine = new SrtConnection(cfg, {
-      send: (pkt) => p.mux.send(pkt, p.peerPort, p.peerAddress),
-      deliver: (payload, pkt) => this.onDeliver(payload, pkt),
-      peerClosed: () => this.onPeerClosed(),
-      broken: (msg) => this.destroy(srtError('ECONNRESET', `SRT connection broken: ${msg}`)),
-      drain: () => this.pump(),
-    }, now);
+    this.engine = new SrtConnection(cfg, now);
     p.mux.register(p.socketId, this);
     this.connecting = false;
     this.touch();
-    this.arm(this.engine.tick(now));
+    this.tickAndArm(now);
+  }
+
+  /** Runs the engine's timers, performs what they produced and arms the timer for the next deadline. */
+  private tickAndArm(now: number): void {
+    const engine = this.engine!;
+    engine.out.deliveryRoom = this.deliveryRoom();
+    let deadline = engine.tick(now);
+    this.flush();
+    if (this.finalCb) deadline = Math.min(deadline, this.checkFinal(now));
+    this.arm(deadline);
+  }
+
+  /** Packets the reader can take now: the room left under its highWaterMark (at least one). */
+  private deliveryRoom(): number {
+    if (this.readableObjectMode) return Infinity;
+    const room = this.readableHighWaterMark - this.readableLength;
+    return room <= 0 ? 1 : Math.ceil(room / this.engine!.cfg.payloadSize);
+  }
+
+  /**
+   * Performs the engine's effects: sends its datagrams, pushes what it delivered, and acts on
+   * drain / peer closed / broken. The engine never calls back; a 'data' handler that writes
+   * during a push only adds to the outbox, which this loop empties.
+   */
+  private flush(): void {
+    const engine = this.engine;
+    const p = this.params;
+    if (!engine || !p || this.flushing) return;
+    this.flushing = true;
+    const out = engine.out;
+    try {
+      while (!out.empty && !this.destroyed) {
+        this.sendOut();
+        for (let i = 0; i < out.delivered.length; i++) {
+          const pkt = out.delivered[i];
+          if (!this.onDeliver(pkt.payload, pkt)) engine.pauseDelivery();
+        }
+        out.delivered.length = 0;
+        if (this.readWanted) {
+          this.readWanted = false;
+          engine.out.deliveryRoom = this.deliveryRoom();
+          engine.resumeDelivery(nowUs());
+        }
+        if (out.broken !== undefined) {
+          const why = out.broken;
+          out.clear();
+          this.destroy(srtError('ECONNRESET', `SRT connection broken: ${why}`));
+          return;
+        }
+        if (out.peerClosed) {
+          out.peerClosed = false;
+          this.onPeerClosed();
+        }
+        if (out.drain) {
+          out.drain = false;
+          this.pump();
+        }
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  /** Sends the datagrams the engine queued. */
+  private sendOut(): void {
+    const p = this.params!;
+    const datagrams = this.engine!.out.datagrams;
+    for (let i = 0; i < datagrams.length; i++) p.mux.send(datagrams[i], p.peerPort, p.peerAddress);
+    datagrams.length = 0;
   }
 
   /** @internal Datagram addressed to our socket ID. */
@@ -189,10 +258,22 @@ export class SrtSocket extends Duplex implements MuxEndpoint {
       p.onHandshake?.(msg, rinfo);
       return;
     }
-    const now = nowUs();
-    engine.receive(pkt, now);
-    if (!this.destroyed) this.arm(engine.tick(now));
+    engine.out.deliveryRoom = this.deliveryRoom();
+    engine.receive(pkt, nowUs());
+    // The timers (sending included) run once per event-loop turn, after all of the turn's datagrams.
+    this.scheduleTick();
   }
+
+  private scheduleTick(): void {
+    if (this.tickScheduled) return;
+    this.tickScheduled = true;
+    setImmediate(this.runScheduledTick);
+  }
+
+  private readonly runScheduledTick = (): void => {
+    this.tickScheduled = false;
+    if (this.engine && !this.destroyed) this.tickAndArm(nowUs());
+  };
 
   // ------------------------------------------------------------------ timers
 
@@ -218,12 +299,8 @@ export class SrtSocket extends Duplex implements MuxEndpoint {
   private onTimer(): void {
     this.timer = undefined;
     this.timerAt = Infinity;
-    const engine = this.engine;
-    if (!engine || this.destroyed) return;
-    const now = nowUs();
-    let deadline = engine.tick(now);
-    if (this.finalCb) deadline = Math.min(deadline, this.checkFinal(now));
-    this.arm(deadline);
+    if (!this.engine || this.destroyed) return;
+    this.tickAndArm(nowUs());
   }
 
   // ------------------------------------------------------------------ writing
@@ -264,8 +341,8 @@ export class SrtSocket extends Duplex implements MuxEndpoint {
     const now = nowUs();
     while (w.offset < w.chunk.length) {
       if (!engine.writable) {
-        this.arm(engine.tick(now));
-        return; // engine calls drain -> pump
+        this.tickAndArm(now);
+        return; // the engine's drain calls pump again
       }
       const end = Math.min(w.offset + size, w.chunk.length);
       // Message API: a message of several packets goes out as first, middle..., last (file mode).
@@ -281,7 +358,7 @@ export class SrtSocket extends Duplex implements MuxEndpoint {
     this.lastSubmitUs = now;
     this.pending = undefined;
     this.touch();
-    this.arm(engine.tick(now));
+    this.tickAndArm(now);
     w.cb();
   }
 
@@ -318,6 +395,7 @@ export class SrtSocket extends Duplex implements MuxEndpoint {
     }
     this.finalCb = undefined;
     engine.shutdown(now);
+    this.sendOut();
     cb();
     this.endReadable();
     return Infinity;
@@ -330,9 +408,14 @@ export class SrtSocket extends Duplex implements MuxEndpoint {
     // engine's bounded receive buffer (and past it are dropped, as libsrt does).
     const engine = this.engine;
     if (!engine || engine.closed) return;
+    if (this.flushing) {
+      this.readWanted = true; // a read during a push: the flush loop resumes delivery after its pushes
+      return;
+    }
     const now = nowUs();
+    engine.out.deliveryRoom = this.deliveryRoom();
     engine.resumeDelivery(now);
-    if (!this.destroyed) this.arm(engine.tick(now));
+    if (!this.destroyed) this.tickAndArm(now);
   }
 
   private onDeliver(payload: Buffer, pkt: DataPacket): boolean {
@@ -371,7 +454,10 @@ export class SrtSocket extends Duplex implements MuxEndpoint {
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.timer = this.idleTimer = undefined;
     const p = this.params;
-    if (this.engine && !this.engine.closed) this.engine.shutdown(nowUs());
+    if (this.engine && !this.engine.closed) {
+      this.engine.shutdown(nowUs());
+      if (this.params) this.sendOut();
+    }
     if (p) {
       p.mux.unregister(p.socketId);
       if (p.ownsMux) p.mux.close();

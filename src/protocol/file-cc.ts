@@ -5,22 +5,15 @@
  * on loss (ignoring losses under 2 % of the packets in flight), with randomized repeat decreases.
  * Times in µs; rates in packets/s.
  */
+import type { CcView, CongestionControl } from './congestion';
 import { seqCmp, seqDec, seqOffset } from './sequence';
 
 const RC_INTERVAL_US = 10_000;
 const MIN_INC = 0.01;
 const DECREASE = 1.03;
 
-export interface FileCcInput {
-  srttUs: number;
-  /** Receive rate and link capacity the peer reported in its last full ACK (packets/s). */
-  recvRate: number;
-  bandwidth: number;
-  /** Flow window: the largest congestion window slow start may reach. */
-  maxCwnd: number;
-}
-
-export class FileCC {
+export class FileCC implements CongestionControl {
+  readonly timerRexmit = true;
   slowStart = true;
   /** Congestion window, packets. */
   cwnd = 16;
@@ -36,24 +29,43 @@ export class FileCC {
   private decCount = 0;
   private decRandom = 1;
 
-  constructor(isn: number, nowUs: number, private readonly mss: number, private readonly rand: () => number = Math.random) {
+  /**
+   * `mss`: bytes of a packet on the wire (payload + headers), for the rate and the increase step;
+   * `maxBw` (bytes/s) caps the rate when positive.
+   */
+  constructor(
+    isn: number,
+    nowUs: number,
+    private readonly mss: number,
+    private readonly maxBw = -1,
+    private readonly rand: () => number = Math.random,
+  ) {
     this.lastRcUs = nowUs;
     this.lastAck = isn;
     this.lastDecSeq = seqDec(isn);
   }
 
-  /** Bytes/s for the pacer, given the average packet size on the wire. */
-  rate(packetBytes: number): number {
-    return (packetBytes * 1e6) / this.period;
+  /** Bytes/s for the pacer: one packet per period, capped by maxBw. */
+  rate(): number {
+    const rate = (this.mss * 1e6) / this.period;
+    return this.maxBw > 0 ? Math.min(rate, this.maxBw) : rate;
   }
 
-  onAck(ackSeq: number, nowUs: number, s: FileCcInput): void {
+  /** The congestion window bounds the packets in flight, within the peer's flow window (at least 2). */
+  window(flowWindow: number): number {
+    return Math.min(flowWindow, Math.max(2, Math.floor(this.cwnd)));
+  }
+
+  /** File mode does not pace by the input rate. */
+  onInput(): void {}
+
+  onAck(ackSeq: number, nowUs: number, s: CcView): void {
     if (nowUs - this.lastRcUs < RC_INTERVAL_US) return;
     this.lastRcUs = nowUs;
     if (this.slowStart) {
       this.cwnd += Math.max(0, seqOffset(this.lastAck, ackSeq));
       this.lastAck = ackSeq;
-      if (this.cwnd > s.maxCwnd) {
+      if (this.cwnd > s.flowWindow) {
         this.slowStart = false;
         this.period = s.recvRate > 0 ? 1e6 / s.recvRate : (s.srttUs + RC_INTERVAL_US) / this.cwnd;
       }
@@ -74,7 +86,7 @@ export class FileCC {
    * A loss report: `firstLost` is its first sequence number, `lostCount` how many it lists,
    * `sndCurrSeq` the newest sequence number sent.
    */
-  onLoss(firstLost: number, lostCount: number, sndCurrSeq: number, s: FileCcInput): void {
+  onLoss(firstLost: number, lostCount: number, sndCurrSeq: number, s: CcView): void {
     if (this.slowStart) {
       this.slowStart = false;
       if (s.recvRate > 0) {
@@ -102,7 +114,7 @@ export class FileCC {
   }
 
   /** The retransmission timer expired: leave slow start. */
-  onTimeout(s: FileCcInput): void {
+  onTimeout(s: CcView): void {
     if (!this.slowStart) return;
     this.slowStart = false;
     this.period = s.recvRate > 0 ? 1e6 / s.recvRate : (s.srttUs + RC_INTERVAL_US) / this.cwnd;

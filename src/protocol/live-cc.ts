@@ -6,6 +6,8 @@
  *                 measured input rate (at least minInputBw) × (1 + overheadBw %)
  * All in bytes per second. The pacer counts payload + 44 header bytes per packet.
  */
+import type { CongestionControl } from './congestion';
+
 export const BW_INFINITE = 125_000_000;
 /** libsrt measures the input rate over 1 s windows (the first one 500 ms). */
 const FIRST_WINDOW_US = 500_000;
@@ -18,7 +20,8 @@ export interface LiveCcOptions {
   overheadBw: number;
 }
 
-export class LiveCC {
+export class LiveCC implements CongestionControl {
+  readonly timerRexmit = false;
   private windowStartUs = -1;
   private windowBytes = 0;
   private windowLenUs = FIRST_WINDOW_US;
@@ -39,6 +42,16 @@ export class LiveCC {
       this.windowLenUs = WINDOW_US;
     }
   }
+
+  /** Live mode has no congestion window: the peer's flow window is the only limit. */
+  window(flowWindow: number): number {
+    return flowWindow;
+  }
+
+  /** Live mode does not react to ACKs, losses or timeouts: the rate is the configured or measured one. */
+  onAck(): void {}
+  onLoss(): void {}
+  onTimeout(): void {}
 
   /** The rate to pace at now, bytes/s. */
   rate(): number {

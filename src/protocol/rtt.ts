@@ -20,10 +20,13 @@ export class RttEstimator {
   rttVar = 50_000;
   /** True once a sample was measured locally (from ACKACK) or taken from the peer. */
   sampled = false;
+  /** True once a sample was measured locally: the peer's values are no longer adopted. */
+  measured = false;
 
   addSample(rttUs: number): void {
     if (!(rttUs >= 0)) return;
     rttUs = clampRtt(rttUs);
+    this.measured = true;
     if (!this.sampled) {
       this.srtt = rttUs;
       this.rttVar = rttUs / 2;

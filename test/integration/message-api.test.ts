@@ -60,6 +60,8 @@ describe('message API', function () {
     engine.write(Buffer.from('lo '), now, Position.MIDDLE);
     engine.write(Buffer.from('world'), now, Position.LAST);
     engine.write(Buffer.from('solo'), now, Position.SOLO);
+    // The engine queued the packets in its outbox; the socket sends them on its next flush.
+    (c as unknown as { flush(): void }).flush();
     await new Promise((r) => setTimeout(r, 200));
     expect(got.map(String)).to.deep.equal(['hello world', 'solo']);
   });

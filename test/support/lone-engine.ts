@@ -2,14 +2,15 @@
  * One SrtConnection engine alone on a virtual clock, fed packets by hand as if from a peer that
  * may lie: what it sends is recorded decoded, what breaks it is recorded. For hostile-peer tests.
  */
-import { ConnectionConfig, SrtConnection } from '../../src/protocol/connection';
+import { ConnectionConfig } from '../../src/protocol/connection';
+import { SinkedConnection } from './sinked-connection';
 import { ControlPacket, ControlType, DataPacket, decodePacket, encodeControl, Packet, Position } from '../../src/protocol/packet';
 
 export const LONE_ISN = 1000;
 
 export class LoneEngine {
   now = 1_000_000;
-  readonly engine: SrtConnection;
+  readonly engine: SinkedConnection;
   /** Everything the engine sent, decoded. */
   readonly sent: Packet[] = [];
   readonly delivered: Buffer[] = [];
@@ -35,7 +36,7 @@ export class LoneEngine {
       nakReport: true,
       ...over,
     };
-    this.engine = new SrtConnection(cfg, {
+    this.engine = new SinkedConnection(cfg, {
       send: (p) => {
         const pkt = decodePacket(Array.isArray(p) ? Buffer.concat(p) : p);
         if (pkt) this.sent.push(pkt);

@@ -25,7 +25,8 @@
  * time S at exactly S + hsDelayUs.ab + latency (until the drift tracer moves the
  * base, which needs 1000 ACKACK/KEEPALIVE samples).
  */
-import { ConnectionConfig, SrtConnection } from '../../src/protocol/connection';
+import { ConnectionConfig } from '../../src/protocol/connection';
+import { SinkedConnection } from './sinked-connection';
 import { ControlType, decodePacket, Packet } from '../../src/protocol/packet';
 import { prng } from '../../src/tools/prng';
 
@@ -262,8 +263,8 @@ class Direction {
 
 export class SimLink {
   now = 1_000_000;
-  a: SrtConnection;
-  b: SrtConnection;
+  a: SinkedConnection;
+  b: SinkedConnection;
   /** b's deliveries (the A→B stream). */
   delivered: Delivery[] = [];
   /** a's deliveries (the B→A stream). */
@@ -334,7 +335,7 @@ export class SimLink {
     });
     const mk = (self: 'a' | 'b', id: number, peer: number, hsDelay: number, over?: Partial<ConnectionConfig>) => {
       const to: 'a' | 'b' = self === 'a' ? 'b' : 'a';
-      return new SrtConnection(cfg(id, peer, hsDelay, over), {
+      return new SinkedConnection(cfg(id, peer, hsDelay, over), {
         send: (p) => this.transmit(self, to, Array.isArray(p) ? Buffer.concat(p) : p),
         deliver: (payload) => {
           const id = payloadId(payload);
@@ -361,6 +362,8 @@ export class SimLink {
     // b's TSBPD base comes from a's handshake (A→B delay) and vice versa.
     this.a = mk('a', 1, 2, this.hsDelayUs.ba, opts.a);
     this.b = mk('b', 2, 1, this.hsDelayUs.ab, opts.b);
+    // b's reader: while it does not read, it takes one more payload and then says "enough".
+    this.b.deliveryRoom = () => (this.bReading ? Infinity : 1);
   }
 
   /** Counters of one direction. */

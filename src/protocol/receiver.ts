@@ -1,0 +1,351 @@
+/**
+ * The receiving half of a connection: the receive buffer, the loss list, ACKs and their history,
+ * TSBPD delivery and what the peer's DROPREQ and SHUTDOWN do to them. Its timers (tick):
+ *   deliverDue     TSBPD: deliver at base + timestamp + latency, too-late drop of gaps
+ *   checkAckTimer  full ACK every 10 ms (a light ACK every 64 packets on arrival)
+ *   checkNakTimer  periodic NAK every max(20 ms, (SRTT + 4·RTTVar) / 2)
+ */
+import type { CounterName } from './stats';
+import type { EngineContext } from './engine-context';
+import { MAX_PAYLOAD } from './limits';
+import { LossList } from './loss-list';
+import { ControlPacket, ControlType, DataPacket, encodeAck, encodeLossList, HEADER_SIZE, SeqRange } from './packet';
+import { ArrivalRateEstimator } from './rate-estimator';
+import { ReceiveBuffer } from './receive-buffer';
+import { seqCmp, seqDec, seqInc, seqOffset } from './sequence';
+import { ACK_INTERVAL_US, PACKET_OVERHEAD } from './sender';
+import { TsbpdClock } from './tsbpd';
+
+export const LIGHT_ACK_PACKETS = 64;
+export const MIN_NAK_INTERVAL_US = 20_000;
+/** Full ACKs remembered for RTT measurement: 5 s of them at one per 10 ms. */
+const ACK_HISTORY = 512;
+
+export class Receiver {
+  /** Play-time clock for the peer's data (base, wrap, drift). */
+  readonly tsbpd: TsbpdClock;
+  private readonly rcvBuf: ReceiveBuffer;
+  private readonly lossList: LossList;
+  /** One past the highest sequence number received. */
+  private rcvNext: number;
+  /** First sequence number not received contiguously (the ACK point). */
+  private ackPoint: number;
+  /** Set while the application does not take delivered payloads. */
+  private deliveryPaused = false;
+  private nextAckAt: number;
+  private nextNakAt = Infinity;
+  private ackNo = 1;
+  private lastFullAckSeq: number;
+  private lastFullAckUs = 0;
+  private lastAckAckedSeq: number;
+  /** Receive-buffer room advertised in the last full ACK. */
+  private lastAckAvail: number;
+  private packetsSinceAck = 0;
+  private readonly ackSentUs = new Float64Array(ACK_HISTORY);
+  private readonly ackSentNo = new Int32Array(ACK_HISTORY).fill(-1);
+  private readonly ackSentSeq = new Int32Array(ACK_HISTORY);
+  private readonly arrivals = new ArrivalRateEstimator();
+
+  constructor(private readonly ctx: EngineContext, nowUs: number) {
+    const cfg = ctx.cfg;
+    const rcvIsn = cfg.peerIsn ?? cfg.isn;
+    this.rcvBuf = new ReceiveBuffer(cfg.rcvBufPackets, rcvIsn);
+    this.lossList = new LossList(cfg.rcvBufPackets);
+    this.rcvNext = rcvIsn;
+    this.ackPoint = rcvIsn;
+    this.lastFullAckSeq = rcvIsn;
+    this.lastAckAckedSeq = rcvIsn;
+    this.lastAckAvail = cfg.rcvBufPackets;
+    this.tsbpd = new TsbpdClock(cfg.tsbpdBaseUs + cfg.tsbpdRefTimestamp, cfg.tsbpdRefTimestamp, cfg.rcvLatency * 1000);
+    this.nextAckAt = nowUs + ACK_INTERVAL_US;
+  }
+
+  // ------------------------------------------------------------------ data
+
+  onData(pkt: DataPacket, nowUs: number): void {
+    const counters = this.ctx.counters;
+    const len = pkt.payload.length;
+    counters.add('pktRecv');
+    counters.add('byteRecv', len);
+    if (len > MAX_PAYLOAD || len === 0) {
+      counters.add('pktRecvInvalid');
+      return;
+    }
+    const seq = pkt.seq;
+    const offset = this.rcvBuf.offsetOf(seq);
+    if (offset < 0) {
+      counters.add('pktRcvBelated'); // already delivered or dropped
+      return;
+    }
+    if (offset >= this.rcvBuf.capacity) {
+      // No room (the application is not reading): ignore it as if lost, so it is
+      // NAKed and resent, or skipped (and counted in pktRcvDrop) by too-late drop.
+      counters.add('pktRcvNoRoom');
+      return;
+    }
+    const ahead = seqOffset(this.rcvNext, seq);
+    if (ahead >= 0 && !pkt.retransmitted) this.arrivals.onPacket(seq, len, nowUs);
+    if (ahead > 0) {
+      // A gap: report it at once, then periodically.
+      const last = seqDec(seq);
+      if (this.lossList.isEmpty) this.nextNakAt = nowUs + this.nakIntervalUs();
+      this.lossList.insert(this.rcvNext, last);
+      this.countLost('pktRcvLoss', 'byteRcvLoss', ahead);
+      this.sendNak([[this.rcvNext, last]], nowUs);
+      this.rcvNext = seqInc(seq);
+    } else if (ahead === 0) {
+      this.rcvNext = seqInc(seq);
+    } else {
+      this.lossList.remove(seq);
+      if (pkt.retransmitted) counters.add('pktRcvRetrans');
+    }
+    if (!this.decryptInPlace(pkt)) return;
+    if (this.rcvBuf.insert(pkt, this.tsbpd.unwrap(pkt.timestamp)) !== 'ok') {
+      counters.add('pktRcvBelated'); // a duplicate
+      return;
+    }
+    counters.add('pktRecvUnique');
+    counters.add('byteRecvUnique', len);
+    this.advanceAckPoint();
+    if (++this.packetsSinceAck >= LIGHT_ACK_PACKETS) {
+      this.packetsSinceAck = 0;
+      this.ctx.sendControl(ControlType.ACK, 0, encodeAck({ lastAckSeq: this.ackPoint }), nowUs);
+    }
+    this.deliverDue(nowUs);
+  }
+
+  /**
+   * Replaces an encrypted payload by its plaintext. A packet that cannot be
+   * decrypted (no key for its KK, bad GCM tag, or clear while we are secured)
+   * is counted in pktRcvUndecrypt and dropped: the application never gets
+   * ciphertext (libsrt ≥ 1.5.5). Its sequence number stays "received", so it is
+   * not NAKed again; too-late drop skips it at its play time.
+   */
+  private decryptInPlace(pkt: DataPacket): boolean {
+    const crypto = this.ctx.cfg.crypto;
+    if (pkt.keyFlags === 0) {
+      if (!crypto?.receivesEncrypted) return true;
+    } else if (crypto) {
+      const p = pkt.payload;
+      const header = Buffer.from(p.buffer, p.byteOffset - HEADER_SIZE, HEADER_SIZE);
+      const plain = crypto.decrypt(pkt.seq, pkt.keyFlags, p, header);
+      if (plain) {
+        pkt.payload = plain;
+        return true;
+      }
+    }
+    this.ctx.counters.add('pktRcvUndecrypt');
+    this.ctx.counters.add('byteRcvUndecrypt', pkt.payload.length);
+    return false;
+  }
+
+  private advanceAckPoint(): void {
+    if (seqCmp(this.ackPoint, this.rcvBuf.head) < 0) this.ackPoint = this.rcvBuf.head;
+    let off = this.rcvBuf.offsetOf(this.ackPoint);
+    const limit = this.rcvBuf.offsetOf(this.rcvNext);
+    while (off < limit && this.rcvBuf.at(off)) off++;
+    this.ackPoint = seqInc(this.rcvBuf.head, off);
+  }
+
+  /**
+   * Packets never received (lost, or dropped unreceived) have no size: libsrt counts their bytes
+   * at the average payload received so far.
+   */
+  private countLost(pkts: CounterName, bytes: CounterName, n: number): void {
+    const counters = this.ctx.counters;
+    const t = counters.total;
+    const avg = t.pktRecvUnique > 0 ? t.byteRecvUnique / t.pktRecvUnique : this.ctx.cfg.payloadSize;
+    counters.add(pkts, n);
+    counters.add(bytes, Math.round(n * avg));
+  }
+
+  // ------------------------------------------------------------------ control
+
+  /** The peer echoed one of our full ACKs: an RTT sample, and a drift sample for TSBPD. */
+  onAckAck(pkt: ControlPacket, nowUs: number): void {
+    const i = pkt.typeInfo & (ACK_HISTORY - 1);
+    if (this.ackSentNo[i] !== (pkt.typeInfo | 0)) return;
+    this.ackSentNo[i] = -1;
+    const rttSample = nowUs - this.ackSentUs[i];
+    this.ctx.rtt.addSample(rttSample);
+    this.tsbpd.addDriftSample(pkt.timestamp, nowUs, rttSample);
+    const seq = this.ackSentSeq[i];
+    if (seqCmp(seq, this.lastAckAckedSeq) > 0) this.lastAckAckedSeq = seq;
+  }
+
+  /** A KEEPALIVE's timestamp is on the sender's clock: a drift sample (libsrt processKeepalive). */
+  onKeepalive(pkt: ControlPacket, nowUs: number): void {
+    this.tsbpd.addDriftSample(pkt.timestamp, nowUs, this.ctx.rtt.srtt);
+  }
+
+  /**
+   * The sender gave up on [first, last]. Clipped to the receive window by offsets from its head,
+   * so the work is bounded by the buffer whatever span the peer claimed.
+   */
+  onDropReq(range: SeqRange, nowUs: number): void {
+    const head = this.rcvBuf.head;
+    const from = Math.max(0, seqOffset(head, range[0]));
+    const to = Math.min(seqOffset(head, range[1]), this.rcvBuf.capacity - 1);
+    if (to < from) return;
+    this.lossList.removeRange(seqInc(head, from), seqInc(head, to));
+    // Dropping past the newest packet received: move on as if it came (libsrt processCtrlDropReq),
+    // so the numbers are not reported lost.
+    const next = this.rcvBuf.offsetOf(this.rcvNext);
+    if (from <= next && to >= next) this.rcvNext = seqInc(head, to + 1);
+    // Skip the dropped packets that are missing at the head of the buffer.
+    if (from === 0) {
+      let skipped = 0;
+      while (skipped <= to && !this.rcvBuf.peek()) {
+        this.rcvBuf.shift();
+        skipped++;
+      }
+      if (skipped > 0) {
+        this.countLost('pktRcvDrop', 'byteRcvDrop', skipped);
+        this.lossList.removeUpTo(seqDec(this.rcvBuf.head));
+        this.advanceAckPoint();
+      }
+    }
+    this.deliverDue(nowUs);
+  }
+
+  /** The peer closed: everything that arrived is delivered, in order, before the close is reported. */
+  deliverAll(): void {
+    while (this.rcvBuf.stored > 0) {
+      const p = this.rcvBuf.shift();
+      if (p) this.ctx.out.delivered.push(p);
+    }
+  }
+
+  // ------------------------------------------------------------------ timers
+
+  /** Runs the receiver's timers: delivery, ACK, periodic NAK. */
+  tick(nowUs: number): void {
+    this.deliverDue(nowUs);
+    this.checkAckTimer(nowUs);
+    this.checkNakTimer(nowUs);
+  }
+
+  /** The receiver's next deadline (µs). */
+  deadline(): number {
+    let t = Infinity;
+    if (this.ackPoint !== this.lastFullAckSeq || this.ackPoint !== this.lastAckAckedSeq || this.roomReopened()) t = this.nextAckAt;
+    if (this.ctx.cfg.nakReport && !this.lossList.isEmpty) t = Math.min(t, this.nextNakAt);
+    return Math.min(t, this.nextPlayTime());
+  }
+
+  private checkAckTimer(nowUs: number): void {
+    if (nowUs < this.nextAckAt) return;
+    this.nextAckAt = nowUs + ACK_INTERVAL_US;
+    const rtt = this.ctx.rtt;
+    const advanced = this.ackPoint !== this.lastFullAckSeq;
+    const unconfirmed = this.ackPoint !== this.lastAckAckedSeq && nowUs - this.lastFullAckUs > rtt.srtt + 4 * rtt.rttVar;
+    if (advanced || unconfirmed || this.roomReopened()) this.sendFullAck(nowUs);
+  }
+
+  /** The last ACK told the sender the buffer was (nearly) full and now it has room: say so. */
+  private roomReopened(): boolean {
+    return this.lastAckAvail < this.rcvBuf.capacity / 4 && this.rcvBuf.available >= this.rcvBuf.capacity / 2;
+  }
+
+  private checkNakTimer(nowUs: number): void {
+    if (!this.ctx.cfg.nakReport || this.lossList.isEmpty || nowUs < this.nextNakAt) return;
+    this.sendNak(this.lossList.toRanges(), nowUs);
+    this.nextNakAt = nowUs + this.nakIntervalUs();
+  }
+
+  private nakIntervalUs(): number {
+    const rtt = this.ctx.rtt;
+    return Math.max(MIN_NAK_INTERVAL_US, (rtt.srtt + 4 * rtt.rttVar) / 2);
+  }
+
+  private sendNak(ranges: readonly SeqRange[], nowUs: number): void {
+    this.ctx.counters.add('pktSentNAK');
+    this.ctx.sendControl(ControlType.NAK, 0, encodeLossList(ranges, this.ctx.cfg.payloadSize >> 2), nowUs);
+  }
+
+  private sendFullAck(nowUs: number): void {
+    const ackNo = this.ackNo;
+    this.ackNo = (this.ackNo + 1) & 0x7fffffff;
+    const i = ackNo & (ACK_HISTORY - 1);
+    this.ackSentNo[i] = ackNo;
+    this.ackSentUs[i] = nowUs;
+    this.ackSentSeq[i] = this.ackPoint;
+    this.lastFullAckSeq = this.ackPoint;
+    this.lastFullAckUs = nowUs;
+    this.packetsSinceAck = 0;
+    this.ctx.counters.add('pktSentACK');
+    this.lastAckAvail = this.rcvBuf.available;
+    const rtt = this.ctx.rtt;
+    const body = encodeAck({
+      lastAckSeq: this.ackPoint,
+      rtt: Math.round(rtt.srtt),
+      rttVar: Math.round(rtt.rttVar),
+      availBuf: Math.max(2, this.rcvBuf.available),
+      pktRecvRate: this.arrivals.packetRate(),
+      linkCapacity: this.arrivals.linkCapacity(),
+      recvRate: this.arrivals.byteRate(),
+    });
+    this.ctx.sendControl(ControlType.ACK, ackNo, body, nowUs);
+  }
+
+  // ------------------------------------------------------------------ TSBPD delivery
+
+  /** Local play time of a buffered packet; without TSBPD (file mode) everything is due now. */
+  private playAtOf(offset: number): number {
+    return this.ctx.cfg.tsbpd === false ? -Infinity : this.tsbpd.playTime(this.rcvBuf.timestampOf(offset));
+  }
+
+  /** The reader said "enough": deliveries wait in the bounded buffer until resumeDelivery(). */
+  pauseDelivery(): void {
+    this.deliveryPaused = true;
+  }
+
+  /** The reader takes more: deliver what is due. */
+  resumeDelivery(nowUs: number): void {
+    if (!this.deliveryPaused) return;
+    this.deliveryPaused = false;
+    this.deliverDue(nowUs);
+  }
+
+  /** Play time of the next packet to deliver (or of the packet after a droppable gap). */
+  private nextPlayTime(): number {
+    if (this.rcvBuf.stored === 0 || this.deliveryPaused) return Infinity;
+    if (this.rcvBuf.peek()) return this.playAtOf(0);
+    if (!this.ctx.cfg.tlpktDrop) return Infinity;
+    const off = this.rcvBuf.firstStoredFrom(1, this.rcvBuf.offsetOf(this.rcvNext));
+    return off < 0 ? Infinity : this.playAtOf(off);
+  }
+
+  /** Delivers (into the outbox) what is due, as far as the reader has room; drops what is too late. */
+  private deliverDue(nowUs: number): void {
+    const out = this.ctx.out;
+    while (this.rcvBuf.stored > 0 && !this.deliveryPaused && out.canDeliver) {
+      if (this.rcvBuf.peek()) {
+        if (this.playAtOf(0) > nowUs) return;
+        out.delivered.push(this.rcvBuf.shift()!);
+        continue;
+      }
+      if (!this.ctx.cfg.tlpktDrop) return;
+      // Too-late drop: the head is missing but a later packet is due; skip the gap.
+      const off = this.rcvBuf.firstStoredFrom(1, this.rcvBuf.offsetOf(this.rcvNext));
+      if (off < 0 || this.playAtOf(off) > nowUs) return;
+      const lastMissing = seqInc(this.rcvBuf.head, off - 1);
+      this.lossList.removeUpTo(lastMissing);
+      for (let i = 0; i < off; i++) this.rcvBuf.shift();
+      this.countLost('pktRcvDrop', 'byteRcvDrop', off);
+      this.advanceAckPoint();
+    }
+  }
+
+  /** The receiver's part of the statistics. */
+  stats(s: Record<string, number>, nowUs: number): void {
+    const pkt = this.ctx.cfg.payloadSize + PACKET_OVERHEAD;
+    s.pktRcvBuf = this.rcvBuf.stored;
+    s.byteRcvBuf = this.rcvBuf.storedBytes;
+    s.msRcvBuf = this.rcvBuf.stored > 0 && this.rcvBuf.peek() ? Math.max(0, Math.round((this.playAtOf(0) - nowUs) / 1000)) : 0;
+    s.byteAvailRcvBuf = this.rcvBuf.available * pkt;
+    s.pktRcvDriftCorrections = this.tsbpd.baseCorrections;
+    s.usRcvDrift = this.tsbpd.driftUs;
+    s.pktRcvLossRanges = this.lossList.size;
+  }
+}
