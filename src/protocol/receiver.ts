@@ -33,7 +33,13 @@ export class Receiver {
   /** Set while the application does not take delivered payloads. */
   private deliveryPaused = false;
   private nextAckAt: number;
-  private nextNakAt = Infinity;
+  /**
+   * When the periodic NAK period last started (the first loss, or the last periodic NAK). The next
+   * one is due a period later, the period taken with the RTT known at that time: a first NAK lost
+   * before any RTT was measured is repeated after a period of the measured RTT, not of the initial
+   * 100 ms guess (libsrt 1.5.1 keeps its initial 300 ms there).
+   */
+  private nakPeriodFromUs = Infinity;
   private ackNo = 1;
   private lastFullAckSeq: number;
   private lastFullAckUs = 0;
@@ -88,7 +94,7 @@ export class Receiver {
     if (ahead > 0) {
       // A gap: report it at once, then periodically.
       const last = seqDec(seq);
-      if (this.lossList.isEmpty) this.nextNakAt = nowUs + this.nakIntervalUs();
+      if (this.lossList.isEmpty) this.nakPeriodFromUs = nowUs;
       this.lossList.insert(this.rcvNext, last);
       this.countLost('pktRcvLoss', 'byteRcvLoss', ahead);
       this.sendNak([[this.rcvNext, last]], nowUs);
@@ -229,7 +235,7 @@ export class Receiver {
   deadline(): number {
     let t = Infinity;
     if (this.ackPoint !== this.lastFullAckSeq || this.ackPoint !== this.lastAckAckedSeq || this.roomReopened()) t = this.nextAckAt;
-    if (this.ctx.cfg.nakReport && !this.lossList.isEmpty) t = Math.min(t, this.nextNakAt);
+    if (this.ctx.cfg.nakReport && !this.lossList.isEmpty) t = Math.min(t, this.nakPeriodFromUs + this.nakIntervalUs());
     return Math.min(t, this.nextPlayTime());
   }
 
@@ -248,9 +254,9 @@ export class Receiver {
   }
 
   private checkNakTimer(nowUs: number): void {
-    if (!this.ctx.cfg.nakReport || this.lossList.isEmpty || nowUs < this.nextNakAt) return;
+    if (!this.ctx.cfg.nakReport || this.lossList.isEmpty || nowUs < this.nakPeriodFromUs + this.nakIntervalUs()) return;
     this.sendNak(this.lossList.toRanges(), nowUs);
-    this.nextNakAt = nowUs + this.nakIntervalUs();
+    this.nakPeriodFromUs = nowUs;
   }
 
   private nakIntervalUs(): number {

@@ -214,7 +214,8 @@ export class Sender {
     let t = this.rexmitDeadline() + 1;
     if (this.sndBuf.length > 0) {
       const oldest = this.sndBuf.oldest()!;
-      if (this.ctx.cfg.tlpktDrop) t = Math.min(t, oldest.submittedUs + this.sndDropThresholdUs());
+      // Dropped once older than the threshold (dropTooLate): 1 µs after it.
+      if (this.ctx.cfg.tlpktDrop) t = Math.min(t, oldest.submittedUs + this.sndDropThresholdUs() + 1);
       if (!this.rexmit.isEmpty || (this.sndBuf.unsent > 0 && this.sndBuf.inFlight < this.window())) {
         t = Math.min(t, nowUs + Math.max(200, this.pacer.waitUs(this.ctx.cfg.payloadSize + PACKET_OVERHEAD)));
       }
