@@ -1,6 +1,7 @@
 /**
  * A UDP relay on loopback that impairs traffic, per direction: random loss,
- * burst loss, delay with jitter (which also reorders), duplication. Callers
+ * burst loss (random or every N datagrams), delay with jitter (which also
+ * reorders), reordering by holding datagrams back, duplication. Callers
  * connect to the relay's port; it forwards to the target and back.
  * Used by the demo, the integration tests, the benchmark and
  * examples/impairment-relay-cli.ts.
@@ -24,9 +25,14 @@ export interface Impairment {
   /** Probability that a loss starts a burst; the burst drops `burstLength` datagrams. */
   burstProbability?: number;
   burstLength?: number;
+  /** Every `burstEvery`-th datagram starts a burst of `burstLength` drops (deterministic; 0 = off). */
+  burstEvery?: number;
   /** One-way delay and uniform jitter, ms. Jitter reorders datagrams. */
   delayMs?: number;
   jitterMs?: number;
+  /** Probability of holding a datagram back `reorderMs` (default 5) more, so that later ones overtake it. */
+  reorder?: number;
+  reorderMs?: number;
   /** Probability of sending a datagram twice. */
   duplicate?: number;
 }
@@ -45,8 +51,10 @@ export interface RelayCounters {
   /** SRT data packets received from the sending side (before impairment), of which retransmissions. */
   seenData: number;
   seenRexmit: number;
-  /** Datagrams scheduled to leave before one that arrived earlier (reordered by jitter). */
+  /** Datagrams scheduled to leave before one that arrived earlier (reordered by jitter), or held back (reorder). */
   reordered: number;
+  /** Sequence numbers named by the SRT loss reports (NAKs) passed on, each copy counted. */
+  nakedSeqs: number;
 }
 
 export interface RelayOptions {
@@ -63,13 +71,30 @@ export interface RelayOptions {
 function newCounters(): RelayCounters {
   return {
     forwarded: 0, dropped: 0, duplicated: 0, droppedData: 0, droppedRexmit: 0, droppedControl: 0,
-    seenData: 0, seenRexmit: 0, reordered: 0,
+    seenData: 0, seenRexmit: 0, reordered: 0, nakedSeqs: 0,
   };
+}
+
+/** How many sequence numbers a NAK's loss list names (a range: first with the top bit, then last). */
+function lossReportCount(msg: Buffer): number {
+  let n = 0;
+  for (let i = 16; i + 4 <= msg.length; i += 4) {
+    const w = msg.readUInt32BE(i);
+    if (w & 0x80000000 && i + 8 <= msg.length) {
+      n += ((msg.readUInt32BE(i + 4) - (w & 0x7fffffff)) & 0x7fffffff) + 1;
+      i += 4;
+    } else {
+      n++;
+    }
+  }
+  return n;
 }
 
 class Direction {
   readonly counters: RelayCounters = newCounters();
   private burstLeft = 0;
+  /** Datagrams subject to impairment so far (burstEvery counts them). */
+  private impaired = 0;
   /** performance.now() at which the latest-scheduled datagram leaves. */
   private lastDueMs = 0;
   private imp: Impairment;
@@ -82,10 +107,13 @@ class Direction {
     return { ...this.imp };
   }
 
-  /** Changes the impairment from now on (given fields only); an ongoing burst is cut short when loss goes to 0. */
+  /** Changes the impairment from now on (given fields only); loss 0 also stops bursts (an ongoing one is cut short). */
   set(imp: Partial<Impairment>): void {
     this.imp = { ...this.imp, ...imp };
-    if (!this.imp.loss) this.burstLeft = 0;
+    if (!this.imp.loss) {
+      this.burstLeft = 0;
+      this.imp.burstEvery = 0;
+    }
   }
 
   /** Calls send(delayMs) zero, one or two times for this datagram. */
@@ -100,6 +128,8 @@ class Direction {
     }
     if (!(this.dataOnly && !isData)) {
       let drop = false;
+      this.impaired++;
+      if (imp.burstEvery && this.impaired % imp.burstEvery === 0) this.burstLeft = imp.burstLength ?? 10;
       if (this.burstLeft > 0) {
         this.burstLeft--;
         drop = true;
@@ -120,13 +150,16 @@ class Direction {
     }
     const copies = imp.duplicate && this.rand() < imp.duplicate ? 2 : 1;
     if (copies === 2) c.duplicated++;
+    if (!isData && msg.length >= 16 && (msg.readUInt16BE(0) & 0x7fff) === 3) c.nakedSeqs += copies * lossReportCount(msg);
     const now = performance.now();
     for (let i = 0; i < copies; i++) {
       const d = Math.max(0, (imp.delayMs ?? 0) + (imp.jitterMs ? (this.rand() * 2 - 1) * imp.jitterMs : 0));
+      // Held back: the datagrams behind it leave first (not counted as the latest due).
+      const held = imp.reorder && this.rand() < imp.reorder ? imp.reorderMs ?? 5 : 0;
       c.forwarded++;
-      if (now + d < this.lastDueMs) c.reordered++;
+      if (held || now + d < this.lastDueMs) c.reordered++;
       else this.lastDueMs = now + d;
-      send(d);
+      send(d + held);
     }
   }
 }
@@ -140,9 +173,11 @@ export class ImpairmentRelay {
   readonly backward: Direction;
 
   constructor(private readonly opts: RelayOptions) {
-    const rand = prng(opts.seed ?? 12345);
-    this.forward = new Direction(opts.forward ?? {}, rand, !!opts.dataOnly);
-    this.backward = new Direction(opts.backward ?? {}, rand, !!opts.dataOnly);
+    // One random stream per direction: a direction's pattern depends on its own datagrams only,
+    // not on how they interleave with the other direction's.
+    const seed = opts.seed ?? 12345;
+    this.forward = new Direction(opts.forward ?? {}, prng(seed), !!opts.dataOnly);
+    this.backward = new Direction(opts.backward ?? {}, prng((seed ^ 0x9e3779b9) >>> 0), !!opts.dataOnly);
     this.front.on('message', (msg, rinfo) => this.fromClient(msg, rinfo));
     // ICMP errors and the like: a relay keeps relaying.
     this.front.on('error', () => {});
