@@ -29,7 +29,7 @@
  * End of stream: SRT live mode has no tail-loss recovery, so the relay stops dropping in the data
  * direction once the sender has been fed its last byte (as the other lossy-relay suites do).
  *
- * Env (exploration only): LOSS_RECOVERY_SEED overrides the relay's seed.
+ * Env (exploration only): LOSS_RECOVERY_SEED overrides the relay's seed, LOSS_RECOVERY_WARMUP_MS the warm-up.
  */
 import { expect } from 'chai';
 import type { Writable } from 'node:stream';
@@ -44,7 +44,7 @@ const LINK: Impairment = { delayMs: 10, jitterMs: 3, reorder: 0.02, reorderMs: 5
 /** The losses, each way, from WARMUP_MS into the stream until the sender's last byte (data direction). */
 const LOSSES: Partial<Impairment> = { loss: 0.05, burstEvery: 500, burstLength: 10 };
 export const LOSS_RECOVERY_IMPAIRMENT: Impairment = { ...LINK, ...LOSSES };
-const WARMUP_MS = 500;
+const WARMUP_MS = Number(process.env.LOSS_RECOVERY_WARMUP_MS ?? 500);
 const SEED = Number(process.env.LOSS_RECOVERY_SEED ?? 20250601);
 const LATENCY = 200;
 const BITRATE = 10e6;
