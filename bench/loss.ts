@@ -20,7 +20,10 @@
  * so a loss among the final packet(s) is not repaired by either implementation.
  *
  * Env: BENCH_LOSS_SECONDS (8), BENCH_LOSS_MBPS (10), BENCH_LOSS_LATENCY (200), BENCH_LOSS_PCT (5),
- *      BENCH_LOSS_DELAY (20).
+ *      BENCH_LOSS_DELAY (20), BENCH_LOSS_JITTER (0, ms: reorders), BENCH_LOSS_BURST_EVERY (0: a 10-datagram
+ *      burst every N datagrams), BENCH_LOSS_REORDER (0, % held back 5 ms), BENCH_LOSS_DUP (0, %).
+ *      The loss-recovery test's pattern: BENCH_LOSS_DELAY=10 BENCH_LOSS_JITTER=3 BENCH_LOSS_BURST_EVERY=500
+ *      BENCH_LOSS_REORDER=2 BENCH_LOSS_DUP=2.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -33,6 +36,10 @@ const MBPS = Number(process.env.BENCH_LOSS_MBPS ?? 10);
 const LATENCY = Number(process.env.BENCH_LOSS_LATENCY ?? 200);
 const LOSS_PCT = Number(process.env.BENCH_LOSS_PCT ?? 5);
 const DELAY_MS = Number(process.env.BENCH_LOSS_DELAY ?? 20);
+const JITTER_MS = Number(process.env.BENCH_LOSS_JITTER ?? 0);
+const BURST_EVERY = Number(process.env.BENCH_LOSS_BURST_EVERY ?? 0);
+const REORDER_PCT = Number(process.env.BENCH_LOSS_REORDER ?? 0);
+const DUP_PCT = Number(process.env.BENCH_LOSS_DUP ?? 0);
 const PKT = 1316;
 const SETTLE_MS = 300;
 /** After the generator's last packet: latency + a few RTTs of NAK/retransmission rounds. */
@@ -40,7 +47,9 @@ const TAIL_MS = LATENCY + 8 * DELAY_MS + 300;
 const SEED = 777;
 const SLT = 'srt-live-transmit';
 
-export const LOSS_SCENARIO = `loss ${LOSS_PCT}% ${DELAY_MS}ms ${MBPS}Mb/s`;
+const EXTRAS = [JITTER_MS ? `±${JITTER_MS}ms` : '', BURST_EVERY ? `burst10/${BURST_EVERY}` : '', REORDER_PCT ? `reorder ${REORDER_PCT}%` : '',
+  DUP_PCT ? `dup ${DUP_PCT}%` : ''].filter(Boolean).join(' ');
+export const LOSS_SCENARIO = `loss ${LOSS_PCT}% ${DELAY_MS}ms${EXTRAS ? ` ${EXTRAS}` : ''} ${MBPS}Mb/s`;
 
 export interface LossRow {
   scenario: string;
@@ -66,7 +75,10 @@ export interface LossRow {
 
 interface ChildReport { type: 'report'; bytes: number; stats: Record<string, number>; sockError?: string; closedEarly?: boolean }
 
-const IMPAIRMENT: Impairment = { loss: LOSS_PCT / 100, delayMs: DELAY_MS };
+const IMPAIRMENT: Impairment = {
+  loss: LOSS_PCT / 100, delayMs: DELAY_MS, jitterMs: JITTER_MS, burstEvery: BURST_EVERY, burstLength: 10,
+  reorder: REORDER_PCT / 100, duplicate: DUP_PCT / 100,
+};
 
 
 
@@ -228,7 +240,8 @@ export function lossSummary(r: LossRow): string {
 export function printLossTable(rows: LossRow[]): void {
   if (!rows.length) return;
   const out: string[] = [''];
-  out.push(`loss scenario: ${MBPS} Mbit/s for ${SECONDS} s through the relay, ${LOSS_PCT} % loss and ${DELAY_MS} ms delay each way, latency ${LATENCY} ms`);
+  out.push(`loss scenario: ${MBPS} Mbit/s for ${SECONDS} s through the relay, ${LOSS_PCT} % loss and ${DELAY_MS} ms delay` +
+    `${EXTRAS ? ` (${EXTRAS})` : ''} each way, latency ${LATENCY} ms`);
   out.push(`${'impl'.padEnd(12)}${'pkts'.padStart(7)}${'lost'.padStart(7)}${'(orig'.padStart(7)}${'rexmit)'.padStart(8)}` +
     `${'pktRetrans'.padStart(12)}${'rexmit/loss'.padStart(13)}${'rexmit/orig'.padStart(13)}${'rcvLoss'.padStart(9)}${'rcvDrop'.padStart(9)}` +
     `${'delivered'.padStart(11)}${'rtt ms'.padStart(8)}`);
