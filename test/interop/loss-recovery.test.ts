@@ -43,7 +43,6 @@ import {
 const LINK: Impairment = { delayMs: 10, jitterMs: 3, reorder: 0.02, reorderMs: 5, duplicate: 0.02 };
 /** The losses, each way, from WARMUP_MS into the stream until the sender's last byte (data direction). */
 const LOSSES: Partial<Impairment> = { loss: 0.05, burstEvery: 500, burstLength: 10 };
-export const LOSS_RECOVERY_IMPAIRMENT: Impairment = { ...LINK, ...LOSSES };
 const WARMUP_MS = Number(process.env.LOSS_RECOVERY_WARMUP_MS ?? 500);
 const SEED = Number(process.env.LOSS_RECOVERY_SEED ?? 20250601);
 const LATENCY = 200;
@@ -65,7 +64,7 @@ interface RunResult {
 }
 
 /** The byte ranges of `want` absent from `got` (got = want with ranges cut out), as packet indexes. */
-export function missingPackets(got: Buffer, want: Buffer, chunk = CHUNK): { packets: number; text: string } {
+function missingPackets(got: Buffer, want: Buffer, chunk = CHUNK): { packets: number; text: string } {
   const gaps: string[] = [];
   let missing = 0;
   let i = 0;
