@@ -178,7 +178,7 @@ export class SrtSocket extends Duplex implements MuxEndpoint {
     engine.out.deliveryRoom = this.deliveryRoom();
     let deadline = engine.tick(now);
     this.flush();
-    if (this.finalCb) deadline = Math.min(deadline, this.checkFinal(now));
+    if (this.finalCb && !this.destroyed) deadline = Math.min(deadline, this.checkFinal(now));
     this.arm(deadline);
   }
 
@@ -394,8 +394,15 @@ export class SrtSocket extends Duplex implements MuxEndpoint {
       return now + 10_000;
     }
     this.finalCb = undefined;
+    // The peer closed before acknowledging what we wrote: it is lost, so end() fails as a
+    // write to a closed net.Socket does (libsrt's sender gets "connection lost" too).
+    const lost = engine.closed && !engine.flushed;
     engine.shutdown(now);
     this.sendOut();
+    if (lost) {
+      cb(srtError('EPIPE', 'SRT peer closed the connection before acknowledging all data'));
+      return Infinity;
+    }
     cb();
     this.endReadable();
     return Infinity;
@@ -466,6 +473,12 @@ export class SrtSocket extends Duplex implements MuxEndpoint {
       const w = this.pending;
       this.pending = undefined;
       w.cb(err ?? srtError('ERR_STREAM_DESTROYED', 'Cannot call write after a stream was destroyed'));
+    }
+    if (this.finalCb) {
+      // Destroyed while end() waited for the peer's acknowledgements: end() did not complete.
+      const cb = this.finalCb;
+      this.finalCb = undefined;
+      cb(err ?? srtError('ERR_STREAM_DESTROYED', 'destroyed before the peer acknowledged all data'));
     }
     this.emit('srt-destroyed');
     cb(err);

@@ -198,6 +198,26 @@ describe('SrtSocket / SrtServer on loopback (srt-stream both ends)', function ()
     await closed;
   });
 
+  it('end() fails with EPIPE when the peer closes before acknowledging everything (file mode: the rest is lost)', async () => {
+    const accepted = new Promise<SrtSocket>((resolve) => (server = createServer({ transType: 'file', rcvBuf: 64 }, resolve)));
+    const port = await listen(server!);
+    const c = connect({ host: '127.0.0.1', port, transType: 'file' });
+    sockets.push(c);
+    await once(c, 'connect');
+    const s = await accepted;
+    s.pause(); // a 64-packet window: most of the 4 MB stays unacknowledged
+    const errored = once(c, 'error');
+    let finished = false;
+    c.on('finish', () => (finished = true));
+    c.end(randomBytes(4 << 20));
+    await new Promise((r) => setTimeout(r, 200));
+    s.destroy();
+    const [err] = await errored;
+    expect(err.code).to.equal('EPIPE');
+    expect(err.message).to.match(/before acknowledging/);
+    expect(finished, "'finish' means everything arrived").to.equal(false);
+  });
+
   it('destroy() on the caller delivers SHUTDOWN before its UDP socket closes', async () => {
     const { c, accepted, port } = await pair();
     const closed = once(accepted, 'close');

@@ -1,7 +1,8 @@
 /**
  * File mode (transtype=file) against srt-file-transmit: 200 MB each way byte-exact, and 2 MB each
  * way through the impairment relay with 5 % loss. srt-file-transmit sends the file's base name as
- * its stream ID; as a listener it writes the caller's stream to the target path.
+ * its stream ID (set racily, see below); as a listener it writes the caller's stream to the target
+ * path.
  */
 import { expect } from 'chai';
 import { createHash } from 'node:crypto';
@@ -70,7 +71,7 @@ async function clientToSft(data: Buffer, out: string, viaRelay: boolean): Promis
   const c = connect({ host: '127.0.0.1', port: target, transType: 'file', streamId: path.basename(out) });
   onCleanup(() => c.destroy());
   await new Promise<void>((resolve, reject) => {
-    c.once('error', reject);
+    c.once('error', (e) => reject(new Error(`${e.message}\n${sft.diag()}`)));
     c.once('connect', () => c.end(data, () => resolve()));
   });
   const mbps = (data.length * 8) / ((Date.now() - t0) / 1000) / 1e6;
@@ -82,6 +83,8 @@ async function clientToSft(data: Buffer, out: string, viaRelay: boolean): Promis
     const st = await sft.waitExit(60000);
     expect(st.code, sft.diag()).to.equal(0);
   }
+  // srt-file-transmit exits 0 even when it gave up without writing: say what it printed.
+  if (!fs.existsSync(out)) throw new Error(`srt-file-transmit wrote no ${out}\n${sft.diag()}`);
   return mbps;
 }
 
@@ -98,7 +101,10 @@ describe('interop: file mode with srt-file-transmit', function () {
     const r = await sftToServer(file, false);
     expect(r.bytes).to.equal(BIG);
     expect(r.got).to.equal(sha(data));
-    expect(r.streamId).to.equal('big.bin');
+    // srt-file-transmit sets its stream ID only after srt_connect() has started (non-blocking):
+    // the conclusion carries it unless the induction answer beats that call, which a loaded
+    // machine sees now and then. Either way the stream ID is the file name or nothing.
+    expect(r.streamId).to.be.oneOf(['big.bin', '']);
     console.log(`      srt-file-transmit -> srt-stream: ${r.mbps.toFixed(0)} Mbit/s`);
   });
 
