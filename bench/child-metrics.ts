@@ -3,6 +3,8 @@
  * event-loop delay (monitorEventLoopDelay) and GC pauses, over the window between
  * the parent's 'start' and 'stop' messages; plus the IPC plumbing.
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { monitorEventLoopDelay, PerformanceObserver, performance } from 'node:perf_hooks';
 
 export interface WindowMetrics {
@@ -44,6 +46,7 @@ export class WindowMeter {
   });
 
   start(): void {
+    mark('start');
     this.h.reset();
     this.h.enable();
     this.obs.observe({ entryTypes: ['gc'] });
@@ -56,6 +59,7 @@ export class WindowMeter {
   }
 
   stop(): WindowMetrics {
+    mark('stop');
     const cpu = process.cpuUsage(this.cpu0);
     const wallMs = performance.now() - this.t0;
     this.h.disable();
@@ -81,6 +85,16 @@ export class WindowMeter {
       gc: { count: this.gcCount, totalMs: this.gcTotal, maxMs: this.gcMax, byKind: this.gcKinds },
     };
   }
+}
+
+/**
+ * BENCH_MARK_DIR: appends "<pid> start|stop <µs>" (CLOCK_MONOTONIC, the clock of --cpu-prof's
+ * startTime and timeDeltas) so a profile can be cut to the measuring window.
+ */
+function mark(what: string): void {
+  const dir = process.env.BENCH_MARK_DIR;
+  if (!dir) return;
+  fs.appendFileSync(path.join(dir, 'marks.txt'), `${process.pid} ${what} ${Number(process.hrtime.bigint() / 1000n)}\n`);
 }
 
 export function send(msg: unknown): void {

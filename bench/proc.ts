@@ -240,10 +240,10 @@ export function waitForSrtListener(port: number, timeoutMs = 5000): Promise<void
 export const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** A node child running a compiled bench script, with an IPC channel for its reports. */
-export function nodeChild(name: string, script: string, args: (string | number)[], stdin: 'pipe' | 'ignore'): Child {
+export function nodeChild(name: string, script: string, args: (string | number)[], stdin: 'pipe' | 'ignore', stdout = false): Child {
   // BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") goes to the srt-stream children only.
   const extra = (process.env.BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
-  return spawnChild(name, process.execPath, [...extra, script, ...args.map(String)], { stdio: [stdin, 'ignore', 'pipe', 'ipc'] });
+  return spawnChild(name, process.execPath, [...extra, script, ...args.map(String)], { stdio: [stdin, stdout ? 'pipe' : 'ignore', 'pipe', 'ipc'] });
 }
 
 /** Waits for an IPC message of `type` from a child; rejects on its 'error' message, exit or timeout. */

@@ -27,9 +27,11 @@ const server = createServer({ latency }, (s) => {
     return;
   }
   sock = s;
+  const toStdout = process.env.BENCH_RECV_OUT === 'stdout';
   s.on('data', (b: Buffer) => {
     bytes += b.length;
     chunks++;
+    if (toStdout) process.stdout.write(b);
   });
   s.on('error', (e: Error) => { sockError = `${(e as { code?: string }).code ?? ''} ${e.message}`; });
   s.on('close', () => { closedEarly = true; });

@@ -47,17 +47,31 @@ const PKT = 1316;
 const SETTLE_MS = 300; // after the connection is up, before measuring (handshake cost excluded)
 const TAIL_MS = 500; // after the generator's last byte: TSBPD latency + pacing drain
 const SLT = 'srt-live-transmit';
+/** Runs of the whole plan, interleaved (A, B, C, A, B, C...); the table shows min-max and median. */
+const REPEAT = Number(process.env.BENCH_REPEAT ?? 1);
+/** Which implementations: any of srt-stream (all variants, srt-live-transmit peer), pair (all variants, srt-stream peer), libsrt, floor. */
+const IMPLS = (process.env.BENCH_IMPLS ?? 'srt-stream,libsrt,floor').split(',');
+/** BENCH_RECV_OUT=stdout: node receivers (srt-stream and floor) write payloads to stdout (counted here) instead of only counting them. */
+const RECV_OUT = process.env.BENCH_RECV_OUT ?? '';
+/**
+ * BENCH_VARIANTS="base=/tmp/dist-base/bench,new=dist/bench": several builds of srt-stream side by
+ * side (each a compiled bench directory holding receiver-child.js and sender-child.js).
+ */
+const VARIANTS: [string, string][] = (process.env.BENCH_VARIANTS ?? '')
+  .split(',').filter(Boolean).map((v) => { const [k, d] = v.split('='); return [k, path.resolve(d)] as [string, string]; });
+if (VARIANTS.length === 0) VARIANTS.push(['srt-stream', __dirname]);
 const SLT_CONNECTED = /SRT target connected/;
 
 const root = path.resolve(__dirname, '..', '..');
 const receiverJs = path.join(__dirname, 'receiver-child.js');
 const senderJs = path.join(__dirname, 'sender-child.js');
-const resultsFile = path.join(root, 'dist', 'bench-results.json');
+const resultsFile = process.env.BENCH_RESULTS ?? path.join(root, 'dist', 'bench-results.json');
 const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'srt-bench-'));
 
 interface Row {
   scenario: string;
-  impl: 'srt-stream' | 'libsrt';
+  /** 'srt-stream' (or a BENCH_VARIANTS label), 'libsrt', or 'floor' (plain node:dgram). */
+  impl: string;
   pid: number;
   wallMs: number;
   cpuUs: number;
@@ -78,6 +92,8 @@ interface Row {
   peerStats?: Record<string, number>;
   child?: ChildReport;
   notes: string[];
+  /** Busy CPU of the whole machine in the window, % of one CPU. */
+  sysBusyPct: number;
 }
 
 interface ChildReport {
@@ -140,13 +156,24 @@ function readSltStats(file: string): Record<string, number> | undefined {
 async function measured(pid: number, feed: NodeJS.WritableStream, onStart: () => void, onBeforeStop: () => void = () => {}) {
   const rssStart = statusKb(pid, 'VmRSS');
   const threads0 = threadCpuUs(pid);
+  const sys0 = systemBusyUs();
   const cpu0 = cpuTimeUs(pid);
   const t0 = performance.now();
+  // BENCH_PERF=<dir>: perf record (cpu-clock, call graphs) of the process under test over the window.
+  const perfDir = process.env.BENCH_PERF;
+  const perf = perfDir
+    ? spawnChild('perf', 'perf', ['record', '-q', '-F', process.env.BENCH_PERF_FREQ ?? '1999', '-g', '-p', String(pid), '-o', path.join(perfDir, `perf-${pid}.data`)], { stdio: ['ignore', 'ignore', 'pipe'] })
+    : undefined;
   onStart();
   const gen = await new PacedGenerator(feed as unknown as import('node:stream').Writable, MBPS * 1e6, PKT, 5).run(SECONDS * 1000);
   await delay(TAIL_MS);
   onBeforeStop();
+  if (perf) {
+    perf.proc.kill('SIGINT');
+    await perf.exited;
+  }
   const cpu1 = cpuTimeUs(pid);
+  const sys1 = systemBusyUs();
   const threads1 = threadCpuUs(pid);
   const wallMs = performance.now() - t0;
   const threads: Record<string, number> = {};
@@ -154,10 +181,17 @@ async function measured(pid: number, feed: NodeJS.WritableStream, onStart: () =>
   const hwm = statusKb(pid, 'VmHWM');
   const rssEnd = statusKb(pid, 'VmRSS');
   const cpuUs = cpu1 - cpu0;
-  return { gen, wallMs, cpuUs, hwm, rssStart, rssEnd, threads };
+  return { gen, wallMs, cpuUs, hwm, rssStart, rssEnd, threads, sysBusyUs: sys1 - sys0 };
 }
 
-function makeRow(scenario: string, impl: Row['impl'], pid: number, m: Awaited<ReturnType<typeof measured>>, deliveredBytes: number): Row {
+/** Busy CPU time of the whole machine (all CPUs, /proc/stat), µs: to spot runs disturbed by other work. */
+function systemBusyUs(): number {
+  const l = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const idle = l[3] + (l[4] ?? 0);
+  return ((l.reduce((a, b) => a + b, 0) - idle) * 1e6) / 100;
+}
+
+function makeRow(scenario: string, impl: string, pid: number, m: Awaited<ReturnType<typeof measured>>, deliveredBytes: number): Row {
   return {
     scenario,
     impl,
@@ -174,7 +208,8 @@ function makeRow(scenario: string, impl: Row['impl'], pid: number, m: Awaited<Re
     deliveredBytes,
     delivered: deliveredBytes / m.gen.bytes,
     generator: m.gen,
-    notes: [],
+    notes: [`machine busy ${f((m.sysBusyUs / (m.wallMs * 1000)) * 100, 0)}% of one CPU in the window (this process ${f(m.cpuUs / (m.wallMs * 10), 0)}%)`],
+    sysBusyPct: (m.sysBusyUs / (m.wallMs * 1000)) * 100,
   };
 }
 
@@ -201,10 +236,11 @@ async function waitExit(c: Child, ms: number): Promise<boolean> {
 const RECV = `live-recv ${MBPS}Mb/s`;
 const SEND = `live-send ${MBPS}Mb/s`;
 
-async function recvSrtStream(): Promise<Row> {
+async function recvSrtStream(label: string, dir: string): Promise<Row> {
   const port = await freeUdpPort();
   const statsFile = path.join(tmpDir, 'recv-srtstream-sender.json');
-  const rx = nodeChild('srt-stream receiver', receiverJs, [port, LATENCY], 'ignore');
+  const rx = nodeChild('srt-stream receiver', path.join(dir, 'receiver-child.js'), [port, LATENCY], 'ignore', RECV_OUT === 'stdout');
+  const out = RECV_OUT === 'stdout' ? countBytes(rx.proc.stdout) : undefined;
   try {
     await waitMsg(rx, 'ready', 5000);
     const tx = sltCaller('srt-live-transmit sender', port, statsFile);
@@ -218,7 +254,7 @@ async function recvSrtStream(): Promise<Row> {
     await waitExit(rx, 2000);
     await stopChild(tx);
     await stopChild(rx);
-    const row = makeRow(RECV, 'srt-stream', rx.pid, m, rep.bytes);
+    const row = makeRow(RECV, label, rx.pid, m, out ? out.bytes() : rep.bytes);
     row.child = rep;
     row.stats = rep.stats;
     row.peerStats = readSltStats(statsFile);
@@ -257,14 +293,14 @@ async function recvLibsrt(): Promise<Row> {
   }
 }
 
-async function sendSrtStream(): Promise<Row> {
+async function sendSrtStream(label: string, dir: string): Promise<Row> {
   const port = await freeUdpPort();
   const statsFile = path.join(tmpDir, 'send-srtstream-receiver.json');
   const rx = sltListener('srt-live-transmit receiver', port, statsFile);
   const out = countBytes(rx.proc.stdout);
   try {
     await waitForSrtListener(port, 5000);
-    const tx = nodeChild('srt-stream sender', senderJs, [port, LATENCY, PKT], 'pipe');
+    const tx = nodeChild('srt-stream sender', path.join(dir, 'sender-child.js'), [port, LATENCY, PKT], 'pipe');
     await Promise.all([waitMsg(tx, 'connected', 5000), waitForStderr(rx, /Accepted SRT source connection|connected/i, 5000).catch(() => {})]);
     await delay(SETTLE_MS);
     const m = await measured(tx.pid, tx.proc.stdin!, () => tx.proc.send({ cmd: 'start' }));
@@ -275,7 +311,7 @@ async function sendSrtStream(): Promise<Row> {
     await waitExit(tx, 2000);
     if (!(await waitExit(rx, 3000))) await stopChild(rx);
     await Promise.race([out.ended, delay(1000)]);
-    const row = makeRow(SEND, 'srt-stream', tx.pid, m, out.bytes());
+    const row = makeRow(SEND, label, tx.pid, m, out.bytes());
     row.child = rep;
     row.stats = rep.stats;
     row.peerStats = readSltStats(statsFile);
@@ -311,6 +347,82 @@ async function sendLibsrt(): Promise<Row> {
   }
 }
 
+
+/**
+ * The Node floor: plain node:dgram, no protocol (bench/floor-*-child.ts). Generator pipe ->
+ * floor sender (stdin -> 16-byte header + payload datagrams) -> floor receiver. `role` says
+ * which of the two is measured; the other is the peer, as srt-live-transmit is for srt-stream.
+ */
+async function floorRun(role: 'recv' | 'send'): Promise<Row> {
+  const port = await freeUdpPort();
+  const rx = nodeChild('floor receiver', path.join(__dirname, 'floor-receiver-child.js'), [port], 'ignore', RECV_OUT === 'stdout');
+  const out = RECV_OUT === 'stdout' ? countBytes(rx.proc.stdout) : undefined;
+  try {
+    await waitMsg(rx, 'ready', 5000);
+    const tx = nodeChild('floor sender', path.join(__dirname, 'floor-sender-child.js'), [port, PKT], 'pipe');
+    await waitMsg(tx, 'connected', 5000);
+    await delay(SETTLE_MS);
+    const under = role === 'recv' ? rx : tx;
+    const m = await measured(under.pid, tx.proc.stdin!, () => under.proc.send({ cmd: 'start' }));
+    const reportP = waitMsg<ChildReport>(under, 'report', 5000);
+    under.proc.send({ cmd: 'stop' });
+    const rep = await reportP;
+    let delivered = rep.bytes;
+    if (role === 'send') {
+      const rr = waitMsg<ChildReport>(rx, 'report', 5000);
+      rx.proc.send({ cmd: 'stop' });
+      delivered = (await rr).bytes;
+    } else if (out) delivered = out.bytes();
+    // 'quit' lets the children exit by themselves (so --cpu-prof writes its profile).
+    for (const c of [tx, rx]) c.proc.send({ cmd: 'quit' });
+    await Promise.all([waitExit(tx, 2000), waitExit(rx, 2000)]);
+    const row = makeRow(role === 'recv' ? RECV : SEND, 'floor', under.pid, m, delivered);
+    row.child = rep;
+    row.stats = rep.stats;
+    return row;
+  } finally {
+    await stopAll();
+  }
+}
+
+
+/**
+ * srt-stream against srt-stream (impl "<label>/node-peer"): generator pipe -> sender-child ->
+ * receiver-child, one of the two measured. The peer is a node process on epoll like the floor's
+ * peer, where srt-live-transmit's blocking receive thread costs the sender a wake-up per datagram
+ * in sendmsg, and its smoothly paced sender costs the receiver more epoll wake-ups.
+ */
+async function pairRun(role: 'recv' | 'send', label: string, dir: string): Promise<Row> {
+  const port = await freeUdpPort();
+  const rx = nodeChild('srt-stream receiver', path.join(dir, 'receiver-child.js'), [port, LATENCY], 'ignore', RECV_OUT === 'stdout');
+  const out = RECV_OUT === 'stdout' ? countBytes(rx.proc.stdout) : undefined;
+  try {
+    await waitMsg(rx, 'ready', 5000);
+    const tx = nodeChild('srt-stream sender', path.join(dir, 'sender-child.js'), [port, LATENCY, PKT], 'pipe');
+    await Promise.all([waitMsg(tx, 'connected', 5000), waitMsg(rx, 'connected', 5000)]);
+    await delay(SETTLE_MS);
+    const under = role === 'recv' ? rx : tx;
+    const m = await measured(under.pid, tx.proc.stdin!, () => under.proc.send({ cmd: 'start' }));
+    const reportP = waitMsg<ChildReport>(under, 'report', 5000);
+    under.proc.send({ cmd: 'stop' });
+    const rep = await reportP;
+    let delivered = rep.bytes;
+    if (role === 'send') {
+      const rr = waitMsg<ChildReport>(rx, 'report', 5000);
+      rx.proc.send({ cmd: 'stop' });
+      delivered = (await rr).bytes;
+    } else if (out) delivered = out.bytes();
+    for (const c of [tx, rx]) c.proc.send({ cmd: 'quit' });
+    await Promise.all([waitExit(tx, 2000), waitExit(rx, 2000)]);
+    const row = makeRow(role === 'recv' ? RECV : SEND, `${label}/node-peer`, under.pid, m, delivered);
+    row.child = rep;
+    row.stats = rep.stats;
+    return row;
+  } finally {
+    await stopAll();
+  }
+}
+
 // ------------------------------------------------------------------ report
 
 const f = (n: number, d = 2) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
@@ -332,18 +444,20 @@ function printTable(rows: Row[]): void {
   out.push('');
   out.push(`${pad('scenario', 20)}${pad('impl', 12)}${lpad('cpu%', 7)}${lpad('us/pkt', 8)}${lpad('rssMB', 8)}${lpad('delivered', 11)}`);
   const scenarios = [...new Set(rows.map((r) => r.scenario))];
+  const med = (a: number[]) => { const b = [...a].sort((x, y) => x - y); return b.length % 2 ? b[b.length >> 1] : (b[b.length / 2 - 1] + b[b.length / 2]) / 2; };
   for (const sc of scenarios) {
-    const ours = rows.find((r) => r.scenario === sc && r.impl === 'srt-stream');
-    const lib = rows.find((r) => r.scenario === sc && r.impl === 'libsrt');
-    for (const r of [ours, lib]) {
-      if (!r) continue;
-      out.push(`${pad(r.scenario, 20)}${pad(r.impl, 12)}${lpad(f(r.cpuPct, 1), 7)}${lpad(f(r.usPerPkt, 1), 8)}${lpad(f(r.rssPeakMB, 1), 8)}${lpad(f(r.delivered, 4), 11)}`);
-    }
-    if (ours && lib) {
-      // srt-live-transmit's own app thread (stdin/stdout loop) is not libsrt: also compare with libsrt's SRT:* threads alone.
-      const libCoreMs = Object.entries(lib.threadCpuMs).filter(([k]) => k.startsWith('SRT:')).reduce((a, [, v]) => a + v, 0);
-      out.push(`ratio (srt-stream/libsrt): cpu ${f(ours.cpuUs / lib.cpuUs)}  rss ${f(ours.rssPeakMB / lib.rssPeakMB)}` +
-        `   [cpu vs libsrt SRT:* threads only: ${f(ours.cpuUs / 1000 / libCoreMs)}]`);
+    const impls = [...new Set(rows.filter((r) => r.scenario === sc).map((r) => r.impl))];
+    const floorRows = rows.filter((r) => r.scenario === sc && r.impl === 'floor');
+    const floorMed = floorRows.length ? med(floorRows.map((r) => r.usPerPkt)) : NaN;
+    for (const impl of impls) {
+      const rs = rows.filter((r) => r.scenario === sc && r.impl === impl);
+      const us = rs.map((r) => r.usPerPkt);
+      const cpu = rs.map((r) => r.cpuPct);
+      const rss = rs.map((r) => r.rssPeakMB);
+      const del = Math.min(...rs.map((r) => r.delivered));
+      const range = (a: number[], d = 1) => (a.length > 1 ? `${f(Math.min(...a), d)}-${f(Math.max(...a), d)} (med ${f(med(a), d)})` : f(a[0], d));
+      out.push(`${pad(sc, 20)}${pad(impl, 12)}${lpad(f(med(cpu), 1), 7)}${lpad(f(med(us), 1), 8)}${lpad(f(med(rss), 1), 8)}${lpad(f(del, 4), 11)}` +
+        `   us/pkt ${range(us)}  rssMB ${range(rss)}` + (Number.isFinite(floorMed) ? `  x floor ${f(med(us) / floorMed)}` : ''));
     }
   }
   out.push('');
@@ -352,8 +466,8 @@ function printTable(rows: Row[]): void {
     const g = r.generator;
     let rcv: Record<string, number> | undefined;
     let snd: Record<string, number> | undefined;
-    if (r.scenario === RECV) { rcv = r.impl === 'srt-stream' ? r.stats : undefined; snd = r.peerStats; }
-    else { snd = r.impl === 'srt-stream' ? r.stats : undefined; rcv = r.peerStats; }
+    if (r.scenario === RECV) { rcv = r.impl !== 'libsrt' ? r.stats : undefined; snd = r.peerStats; }
+    else { snd = r.impl !== 'libsrt' ? r.stats : undefined; rcv = r.peerStats; }
     const parts = [
       `${pad(r.scenario, 20)}${pad(r.impl, 12)}`,
       `pkts ${g.packets}`,
@@ -389,14 +503,26 @@ function printTable(rows: Row[]): void {
 
 async function main(): Promise<void> {
   installExitGuards();
-  for (const js of [receiverJs, senderJs]) {
+  for (const js of [receiverJs, senderJs, ...VARIANTS.flatMap(([, d]) => [path.join(d, 'receiver-child.js'), path.join(d, 'sender-child.js')])]) {
     if (!fs.existsSync(js)) throw new Error(`${js} missing: build first (npx tsc -p .)`);
   }
   console.log(`srt-stream bench: ${MBPS} Mbit/s of ${PKT}-byte packets for ${SECONDS} s per run, latency ${LATENCY} ms, ` +
     `${os.cpus().length} CPUs, node ${process.version}`);
+  const once: [string, () => Promise<Row>][] = [];
+  const want = (i: string) => IMPLS.includes(i);
+  for (const [scen, sc] of [['recv', RECV], ['send', SEND]] as const) {
+    if (ONLY !== '' && ONLY !== scen && ONLY !== 'live') continue;
+    if (want('srt-stream')) {
+      for (const [label, dir] of VARIANTS) once.push([`${sc} ${label}`, () => (scen === 'recv' ? recvSrtStream(label, dir) : sendSrtStream(label, dir))]);
+    }
+    if (want('pair')) {
+      for (const [label, dir] of VARIANTS) once.push([`${sc} ${label}/node-peer`, () => pairRun(scen, label, dir)]);
+    }
+    if (want('libsrt')) once.push([`${sc} libsrt`, scen === 'recv' ? recvLibsrt : sendLibsrt]);
+    if (want('floor')) once.push([`${sc} floor`, () => floorRun(scen)]);
+  }
   const plan: [string, () => Promise<Row>][] = [];
-  if (ONLY === '' || ONLY === 'recv') plan.push([`${RECV} srt-stream`, recvSrtStream], [`${RECV} libsrt`, recvLibsrt]);
-  if (ONLY === '' || ONLY === 'send') plan.push([`${SEND} srt-stream`, sendSrtStream], [`${SEND} libsrt`, sendLibsrt]);
+  for (let i = 0; i < REPEAT; i++) plan.push(...once);
   const rows: Row[] = [];
   const errors: string[] = [];
   const t0 = performance.now();
@@ -405,7 +531,7 @@ async function main(): Promise<void> {
     try {
       const r = await fn();
       rows.push(r);
-      console.log(`cpu ${f(r.cpuPct, 1)}%  delivered ${f(r.delivered, 4)}`);
+      console.log(`cpu ${f(r.cpuPct, 1)}%  us/pkt ${f(r.usPerPkt, 2)}  rss ${f(r.rssPeakMB, 1)} MB  delivered ${f(r.delivered, 4)}  machine ${f(r.sysBusyPct, 0)}%`);
     } catch (e) {
       errors.push(`${label}: ${(e as Error).message}`);
       console.log(`FAILED: ${(e as Error).message.split('\n')[0]}`);
