@@ -28,7 +28,7 @@ import { Receiver } from './receiver';
 import { RttEstimator } from './rtt';
 import { PACKET_OVERHEAD, Sender } from './sender';
 import { tsWrap } from './sequence';
-import { CounterName, Counters } from './stats';
+import { CounterName, Counters, Ctr } from './stats';
 import type { TsbpdClock } from './tsbpd';
 
 export { MAX_PAYLOAD } from './limits';
@@ -154,16 +154,16 @@ export class SrtConnection implements EngineContext {
         return this.receiver.onKeepalive(pkt, nowUs);
       case ControlType.ACK: {
         const ack = decodeAck(pkt.body);
-        if (!ack) return void this.counters.add('pktRecvInvalid');
-        this.counters.add('pktRecvACK');
+        if (!ack) return void this.counters.add(Ctr.pktRecvInvalid);
+        this.counters.add(Ctr.pktRecvACK);
         return this.sender.onAck(ack, pkt.typeInfo, nowUs);
       }
       case ControlType.ACKACK:
         return this.receiver.onAckAck(pkt, nowUs);
       case ControlType.NAK: {
         const ranges = decodeLossList(pkt.body);
-        if (!ranges) return void this.counters.add('pktRecvInvalid');
-        this.counters.add('pktRecvNAK');
+        if (!ranges) return void this.counters.add(Ctr.pktRecvInvalid);
+        this.counters.add(Ctr.pktRecvNAK);
         return this.sender.onNak(ranges, nowUs);
       }
       case ControlType.SHUTDOWN:

@@ -5,7 +5,7 @@
  *   checkAckTimer  full ACK every 10 ms (a light ACK every 64 packets on arrival)
  *   checkNakTimer  periodic NAK every max(20 ms, (SRTT + 4·RTTVar) / 2)
  */
-import type { CounterName } from './stats';
+import { Ctr } from './stats';
 import type { EngineContext } from './engine-context';
 import { MAX_PAYLOAD } from './limits';
 import { LossList } from './loss-list';
@@ -71,22 +71,22 @@ export class Receiver {
   onData(pkt: DataPacket, nowUs: number): void {
     const counters = this.ctx.counters;
     const len = pkt.payload.length;
-    counters.add('pktRecv');
-    counters.add('byteRecv', len);
+    counters.add(Ctr.pktRecv);
+    counters.add(Ctr.byteRecv, len);
     if (len > MAX_PAYLOAD || len === 0) {
-      counters.add('pktRecvInvalid');
+      counters.add(Ctr.pktRecvInvalid);
       return;
     }
     const seq = pkt.seq;
     const offset = this.rcvBuf.offsetOf(seq);
     if (offset < 0) {
-      counters.add('pktRcvBelated'); // already delivered or dropped
+      counters.add(Ctr.pktRcvBelated); // already delivered or dropped
       return;
     }
     if (offset >= this.rcvBuf.capacity) {
       // No room (the application is not reading): ignore it as if lost, so it is
       // NAKed and resent, or skipped (and counted in pktRcvDrop) by too-late drop.
-      counters.add('pktRcvNoRoom');
+      counters.add(Ctr.pktRcvNoRoom);
       return;
     }
     const ahead = seqOffset(this.rcvNext, seq);
@@ -96,22 +96,22 @@ export class Receiver {
       const last = seqDec(seq);
       if (this.lossList.isEmpty) this.nakPeriodFromUs = nowUs;
       this.lossList.insert(this.rcvNext, last);
-      this.countLost('pktRcvLoss', 'byteRcvLoss', ahead);
+      this.countLost(Ctr.pktRcvLoss, Ctr.byteRcvLoss, ahead);
       this.sendNak([[this.rcvNext, last]], nowUs);
       this.rcvNext = seqInc(seq);
     } else if (ahead === 0) {
       this.rcvNext = seqInc(seq);
     } else {
       this.lossList.remove(seq);
-      if (pkt.retransmitted) counters.add('pktRcvRetrans');
+      if (pkt.retransmitted) counters.add(Ctr.pktRcvRetrans);
     }
     if (!this.decryptInPlace(pkt)) return;
     if (this.rcvBuf.insert(pkt, this.tsbpd.unwrap(pkt.timestamp)) !== 'ok') {
-      counters.add('pktRcvBelated'); // a duplicate
+      counters.add(Ctr.pktRcvBelated); // a duplicate
       return;
     }
-    counters.add('pktRecvUnique');
-    counters.add('byteRecvUnique', len);
+    counters.add(Ctr.pktRecvUnique);
+    counters.add(Ctr.byteRecvUnique, len);
     this.advanceAckPoint();
     if (++this.packetsSinceAck >= LIGHT_ACK_PACKETS) {
       this.packetsSinceAck = 0;
@@ -140,8 +140,8 @@ export class Receiver {
         return true;
       }
     }
-    this.ctx.counters.add('pktRcvUndecrypt');
-    this.ctx.counters.add('byteRcvUndecrypt', pkt.payload.length);
+    this.ctx.counters.add(Ctr.pktRcvUndecrypt);
+    this.ctx.counters.add(Ctr.byteRcvUndecrypt, pkt.payload.length);
     return false;
   }
 
@@ -157,10 +157,10 @@ export class Receiver {
    * Packets never received (lost, or dropped unreceived) have no size: libsrt counts their bytes
    * at the average payload received so far.
    */
-  private countLost(pkts: CounterName, bytes: CounterName, n: number): void {
+  private countLost(pkts: Ctr, bytes: Ctr, n: number): void {
     const counters = this.ctx.counters;
-    const t = counters.total;
-    const avg = t.pktRecvUnique > 0 ? t.byteRecvUnique / t.pktRecvUnique : this.ctx.cfg.payloadSize;
+    const unique = counters.get(Ctr.pktRecvUnique);
+    const avg = unique > 0 ? counters.get(Ctr.byteRecvUnique) / unique : this.ctx.cfg.payloadSize;
     counters.add(pkts, n);
     counters.add(bytes, Math.round(n * avg));
   }
@@ -206,7 +206,7 @@ export class Receiver {
         skipped++;
       }
       if (skipped > 0) {
-        this.countLost('pktRcvDrop', 'byteRcvDrop', skipped);
+        this.countLost(Ctr.pktRcvDrop, Ctr.byteRcvDrop, skipped);
         this.lossList.removeUpTo(seqDec(this.rcvBuf.head));
         this.advanceAckPoint();
       }
@@ -265,7 +265,7 @@ export class Receiver {
   }
 
   private sendNak(ranges: readonly SeqRange[], nowUs: number): void {
-    this.ctx.counters.add('pktSentNAK');
+    this.ctx.counters.add(Ctr.pktSentNAK);
     this.ctx.sendControl(ControlType.NAK, 0, encodeLossList(ranges, this.ctx.cfg.payloadSize >> 2), nowUs);
   }
 
@@ -279,7 +279,7 @@ export class Receiver {
     this.lastFullAckSeq = this.ackPoint;
     this.lastFullAckUs = nowUs;
     this.packetsSinceAck = 0;
-    this.ctx.counters.add('pktSentACK');
+    this.ctx.counters.add(Ctr.pktSentACK);
     this.lastAckAvail = this.rcvBuf.available;
     const rtt = this.ctx.rtt;
     const body = encodeAck({
@@ -338,7 +338,7 @@ export class Receiver {
       const lastMissing = seqInc(this.rcvBuf.head, off - 1);
       this.lossList.removeUpTo(lastMissing);
       for (let i = 0; i < off; i++) this.rcvBuf.shift();
-      this.countLost('pktRcvDrop', 'byteRcvDrop', off);
+      this.countLost(Ctr.pktRcvDrop, Ctr.byteRcvDrop, off);
       this.advanceAckPoint();
     }
   }

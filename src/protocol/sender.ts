@@ -7,6 +7,7 @@
  *   dropTooLate      sender drop of packets older than max(peer latency, 1 s) + 20 ms
  *   checkRexmitTimer retransmission without a NAK: file mode (LATEREXMIT), or a live peer without NAKREPORT
  */
+import { Ctr } from './stats';
 import { AckInfo, ControlType, encodeDropReq, HEADER_SIZE, Position, SeqRange, writeDataHeader } from './packet';
 import type { CcView, CongestionControl } from './congestion';
 import type { EngineContext } from './engine-context';
@@ -128,7 +129,7 @@ export class Sender {
     if (full) this.ctx.sendControl(ControlType.ACKACK, ackNo, undefined, nowUs);
     const off = seqOffset(this.sndBuf.firstSeq, ack.lastAckSeq);
     if (off > this.sndBuf.inFlight) {
-      this.ctx.counters.add('pktRecvInvalid');
+      this.ctx.counters.add(Ctr.pktRecvInvalid);
       return this.ctx.breakConnection('the peer acknowledged packets never sent');
     }
     if (off < 0) return;
@@ -163,7 +164,7 @@ export class Sender {
       const backA = (lastSent - a) & SEQ_MAX;
       const backB = (lastSent - b) & SEQ_MAX;
       if (backA >= this.sndBuf.passedSpan || backB > backA) {
-        this.ctx.counters.add('pktRecvInvalid');
+        this.ctx.counters.add(Ctr.pktRecvInvalid);
         return this.ctx.breakConnection('the peer reported the loss of packets never sent');
       }
     }
@@ -186,7 +187,7 @@ export class Sender {
       }
       const from = Math.max(offA, floor);
       if (from <= offB) {
-        this.ctx.counters.add('pktSndLoss', this.rexmit.insert(seqInc(first, from), seqInc(first, offB)));
+        this.ctx.counters.add(Ctr.pktSndLoss, this.rexmit.insert(seqInc(first, from), seqInc(first, offB)));
         floor = offB + 1;
       }
     }
@@ -257,14 +258,14 @@ export class Sender {
     let n = 0;
     while (e && e.submittedUs < limit) {
       n++;
-      this.ctx.counters.add('byteSndDrop', e.payload.length);
+      this.ctx.counters.add(Ctr.byteSndDrop, e.payload.length);
       e = this.sndBuf.get(seqInc(e.seq));
     }
     if (n === 0) return;
     const next = seqInc(this.sndBuf.firstSeq, n);
     this.sndBuf.dropBefore(next);
     this.rexmit.removeUpTo(seqDec(next));
-    this.ctx.counters.add('pktSndDrop', n);
+    this.ctx.counters.add(Ctr.pktSndDrop, n);
     this.maybeDrain();
   }
 
@@ -291,8 +292,8 @@ export class Sender {
       this.rexmit.remove(seq);
       e.rexmits++;
       budget--;
-      this.ctx.counters.add('pktRetrans');
-      this.ctx.counters.add('byteRetrans', e.payload.length);
+      this.ctx.counters.add(Ctr.pktRetrans);
+      this.ctx.counters.add(Ctr.byteRetrans, e.payload.length);
       this.transmit(e, true, nowUs);
     }
     const window = this.window();
@@ -302,8 +303,8 @@ export class Sender {
       if (!this.probePending && !this.pacer.tryTake(e.payload.length + PACKET_OVERHEAD)) break;
       this.probePending = (e.seq & 0xf) === 0;
       this.sndBuf.takeUnsent();
-      this.ctx.counters.add('pktSentUnique');
-      this.ctx.counters.add('byteSentUnique', e.payload.length);
+      this.ctx.counters.add(Ctr.pktSentUnique);
+      this.ctx.counters.add(Ctr.byteSentUnique, e.payload.length);
       this.transmit(e, false, nowUs);
     }
     this.maybeDrain();
@@ -328,8 +329,8 @@ export class Sender {
       destId: this.ctx.cfg.peerSocketId,
     });
     e.lastSentUs = nowUs;
-    this.ctx.counters.add('pktSent');
-    this.ctx.counters.add('byteSent', e.payload.length);
+    this.ctx.counters.add(Ctr.pktSent);
+    this.ctx.counters.add(Ctr.byteSent, e.payload.length);
     // Encrypted per transmission, as libsrt: the key may have switched since the first one.
     this.ctx.sendData([header, crypto ? crypto.encrypt(e.seq, e.payload, header) : e.payload], nowUs);
   }

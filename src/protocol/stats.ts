@@ -19,27 +19,63 @@ export const COUNTERS = [
 
 export type CounterName = (typeof COUNTERS)[number];
 
-export class Counters {
-  readonly total: Record<CounterName, number>;
-  private base: Record<CounterName, number>;
+/**
+ * Index of each counter (COUNTERS order), a const enum inlined at every use: hot paths add with
+ * an indexed store into a Float64Array instead of a string-keyed property update.
+ */
+export const enum Ctr {
+  pktSent = 0,
+  pktRecv = 1,
+  pktSndLoss = 2,
+  pktRcvLoss = 3,
+  pktRetrans = 4,
+  pktRcvRetrans = 5,
+  pktSndDrop = 6,
+  pktRcvDrop = 7,
+  pktRcvUndecrypt = 8,
+  pktRcvBelated = 9,
+  pktSentACK = 10,
+  pktRecvACK = 11,
+  pktSentNAK = 12,
+  pktRecvNAK = 13,
+  pktSentUnique = 14,
+  pktRecvUnique = 15,
+  byteSent = 16,
+  byteRecv = 17,
+  byteRetrans = 18,
+  byteSndDrop = 19,
+  byteRcvDrop = 20,
+  byteRcvLoss = 21,
+  byteSentUnique = 22,
+  byteRecvUnique = 23,
+  byteRcvUndecrypt = 24,
+  pktRecvInvalid = 25,
+  pktRcvNoRoom = 26,
+  pktRcvMsgOversize = 27,
+}
 
-  constructor() {
-    this.total = Object.fromEntries(COUNTERS.map((c) => [c, 0])) as Record<CounterName, number>;
-    this.base = { ...this.total };
+export class Counters {
+  /** Totals, indexed by Ctr. */
+  readonly v = new Float64Array(COUNTERS.length);
+  private base = new Float64Array(COUNTERS.length);
+
+  add(c: Ctr, n = 1): void {
+    this.v[c] += n;
   }
 
-  add(name: CounterName, n = 1): void {
-    this.total[name] += n;
+  get(c: Ctr): number {
+    return this.v[c];
   }
 
   /** Interval values since the last clear, and totals with the `Total` suffix. */
   snapshot(clear: boolean): Record<string, number> {
     const out: Record<string, number> = {};
-    for (const c of COUNTERS) {
-      out[c] = this.total[c] - this.base[c];
-      out[`${c}Total`] = this.total[c];
+    for (let i = 0; i < COUNTERS.length; i++) {
+      const c = COUNTERS[i];
+      out[c] = this.v[i] - this.base[i];
+      out[`${c}Total`] = this.v[i];
     }
-    if (clear) this.base = { ...this.total };
+    if (clear) this.base = this.v.slice();
     return out;
   }
 }

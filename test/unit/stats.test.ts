@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { COUNTERS, Counters, Ctr } from '../../src/protocol/stats';
 import { SimLink } from '../support/sim-link';
 
 function payload(i: number): Buffer {
@@ -6,6 +7,52 @@ function payload(i: number): Buffer {
   b.writeUInt32BE(i, 0);
   return b;
 }
+
+describe('Counters', () => {
+  it('each Ctr index names the counter at that place in COUNTERS', () => {
+    const byName: Record<string, number> = {
+      pktSent: Ctr.pktSent,
+      pktRecv: Ctr.pktRecv,
+      pktSndLoss: Ctr.pktSndLoss,
+      pktRcvLoss: Ctr.pktRcvLoss,
+      pktRetrans: Ctr.pktRetrans,
+      pktRcvRetrans: Ctr.pktRcvRetrans,
+      pktSndDrop: Ctr.pktSndDrop,
+      pktRcvDrop: Ctr.pktRcvDrop,
+      pktRcvUndecrypt: Ctr.pktRcvUndecrypt,
+      pktRcvBelated: Ctr.pktRcvBelated,
+      pktSentACK: Ctr.pktSentACK,
+      pktRecvACK: Ctr.pktRecvACK,
+      pktSentNAK: Ctr.pktSentNAK,
+      pktRecvNAK: Ctr.pktRecvNAK,
+      pktSentUnique: Ctr.pktSentUnique,
+      pktRecvUnique: Ctr.pktRecvUnique,
+      byteSent: Ctr.byteSent,
+      byteRecv: Ctr.byteRecv,
+      byteRetrans: Ctr.byteRetrans,
+      byteSndDrop: Ctr.byteSndDrop,
+      byteRcvDrop: Ctr.byteRcvDrop,
+      byteRcvLoss: Ctr.byteRcvLoss,
+      byteSentUnique: Ctr.byteSentUnique,
+      byteRecvUnique: Ctr.byteRecvUnique,
+      byteRcvUndecrypt: Ctr.byteRcvUndecrypt,
+      pktRecvInvalid: Ctr.pktRecvInvalid,
+      pktRcvNoRoom: Ctr.pktRcvNoRoom,
+      pktRcvMsgOversize: Ctr.pktRcvMsgOversize,
+    };
+    expect(Object.keys(byName)).to.deep.equal([...COUNTERS]);
+    COUNTERS.forEach((name, i) => expect(byName[name], name).to.equal(i));
+  });
+
+  it('snapshot gives interval values and totals; clear starts a new interval', () => {
+    const c = new Counters();
+    c.add(Ctr.pktSent, 3);
+    c.add(Ctr.byteSent, 100);
+    expect(c.snapshot(true)).to.include({ pktSent: 3, pktSentTotal: 3, byteSent: 100 });
+    c.add(Ctr.pktSent);
+    expect(c.snapshot(false)).to.include({ pktSent: 1, pktSentTotal: 4, byteSent: 0, byteSentTotal: 100 });
+  });
+});
 
 describe("statistics in libsrt's units (srt_bstats)", () => {
   it('byte counters include 44 bytes of headers per packet; lost and dropped bytes are estimated at the average payload', () => {
