@@ -2,7 +2,8 @@
  * SrtSocket: a connected SRT socket as a Node stream Duplex (byte mode).
  * Writes are split into payload-size packets; every received payload is pushed
  * as one chunk. The protocol runs in SrtConnection (sans I/O); this class binds
- * it to a UdpMux and drives its timers with a single re-armed setTimeout.
+ * it to a UdpMux; its timers run from the process scheduler (scheduler.ts), and
+ * once per event-loop turn after the turn's datagrams.
  */
 import type dgram from 'node:dgram';
 import { Duplex } from 'readable-stream';
@@ -13,8 +14,10 @@ import { SrtFlag } from '../protocol/handshake-packet';
 import { KmState } from '../protocol/km-message';
 import { MessageAssembler } from '../protocol/message-assembler';
 import { ControlType, DataPacket, decodePacket, Position } from '../protocol/packet';
+import { Ctr } from '../protocol/stats';
 import { nowUs } from './clock';
 import { SrtError, srtError } from './errors';
+import { Scheduled, scheduler } from './scheduler';
 import { ResolvedOptions, resolveOptions, SrtOptions } from './options';
 import type { MuxEndpoint, UdpMux } from './udp-mux';
 
@@ -42,7 +45,7 @@ const KM_STATE_NAMES = Object.fromEntries(Object.entries(KmState).map(([k, v]) =
 
 type WriteCallback = (err?: Error | null) => void;
 
-export class SrtSocket extends Duplex implements MuxEndpoint {
+export class SrtSocket extends Duplex implements MuxEndpoint, Scheduled {
   /** The stream ID the caller sent (on a caller: the one it asked for). */
   streamId = '';
   remoteAddress?: string;
@@ -58,8 +61,8 @@ export class SrtSocket extends Duplex implements MuxEndpoint {
   /** @internal */ engine?: SrtConnection;
   /** @internal */ socketId = 0;
   private params?: AttachParams;
-  private timer?: NodeJS.Timeout;
-  private timerAt = Infinity;
+  /** @internal When the process scheduler runs our timers (local µs); Infinity when not scheduled. */
+  dueUs = Infinity;
   /** Performing the engine's outbox (see flush). */
   private flushing = false;
   /** The reader asked for more while a flush was pushing. */
@@ -248,7 +251,7 @@ export class SrtSocket extends Duplex implements MuxEndpoint {
     if (!p || !engine) return;
     // Only the connected peer may talk to this socket.
     if (rinfo.port !== p.peerPort || rinfo.address !== p.peerAddress) {
-      engine.counters.add('pktRecvInvalid');
+      engine.counters.add(Ctr.pktRecvInvalid);
       return;
     }
     const pkt = decodePacket(msg);
@@ -277,30 +280,16 @@ export class SrtSocket extends Duplex implements MuxEndpoint {
 
   // ------------------------------------------------------------------ timers
 
-  /** Keeps one timer armed for the engine's next deadline; never one per packet. */
+  /** Keeps the engine's next deadline with the process scheduler (one timer for all sockets). */
   private arm(deadlineUs: number): void {
-    if (this.destroyed || deadlineUs === Infinity) {
-      if (deadlineUs === Infinity && this.timer) {
-        clearTimeout(this.timer);
-        this.timer = undefined;
-        this.timerAt = Infinity;
-      }
-      return;
-    }
-    const now = nowUs();
-    // Timers fire at 1 ms granularity: an armed timer due within a ms of the deadline will do.
-    if (this.timer && this.timerAt <= Math.max(deadlineUs, now + 1000) + 500) return;
-    if (this.timer) clearTimeout(this.timer);
-    const delayMs = Math.max(1, Math.ceil((deadlineUs - now) / 1000));
-    this.timerAt = now + delayMs * 1000;
-    this.timer = setTimeout(() => this.onTimer(), delayMs);
+    if (deadlineUs === Infinity) scheduler.cancel(this);
+    else if (!this.destroyed) scheduler.schedule(this, deadlineUs, nowUs());
   }
 
-  private onTimer(): void {
-    this.timer = undefined;
-    this.timerAt = Infinity;
+  /** @internal Called by the scheduler when our deadline comes. */
+  onDue(now: number): void {
     if (!this.engine || this.destroyed) return;
-    this.tickAndArm(nowUs());
+    this.tickAndArm(now);
   }
 
   // ------------------------------------------------------------------ writing
@@ -433,7 +422,7 @@ export class SrtSocket extends Duplex implements MuxEndpoint {
     this.assembler ??= new MessageAssembler(this.options.rcvBuf);
     const dropped = this.assembler.oversizeDropped;
     const msg = this.assembler.add(payload, pkt);
-    if (this.assembler.oversizeDropped !== dropped) this.engine!.counters.add('pktRcvMsgOversize', this.assembler.oversizeDropped - dropped);
+    if (this.assembler.oversizeDropped !== dropped) this.engine!.counters.add(Ctr.pktRcvMsgOversize, this.assembler.oversizeDropped - dropped);
     return msg ? this.push(msg) : true;
   }
 
@@ -457,9 +446,9 @@ export class SrtSocket extends Duplex implements MuxEndpoint {
   // ------------------------------------------------------------------ lifecycle
 
   override _destroy(err: Error | null, cb: (err: Error | null) => void): void {
-    if (this.timer) clearTimeout(this.timer);
+    scheduler.cancel(this);
     if (this.idleTimer) clearTimeout(this.idleTimer);
-    this.timer = this.idleTimer = undefined;
+    this.idleTimer = undefined;
     const p = this.params;
     if (this.engine && !this.engine.closed) {
       this.engine.shutdown(nowUs());
