@@ -6,7 +6,9 @@
  * loop as an exception and never disturbs other connections.
  */
 import dgram from 'node:dgram';
+import dns from 'node:dns';
 import { EventEmitter } from 'node:events';
+import { isIP } from 'node:net';
 import { destinationOf, HEADER_SIZE, isHandshake } from '../protocol/packet';
 
 /**
@@ -33,6 +35,24 @@ export interface MuxCounters {
   icmpErrors: number;
 }
 
+/**
+ * dgram's address lookup for sends on an unconnected (server) socket. A peer's address is always
+ * the numeric one it came from: answering at once sends synchronously, where dns.lookup() would
+ * test it with regular expressions and call back on the next tick, once per datagram.
+ */
+function literalLookup(host: string, options: dns.LookupOptions, cb: (err: Error | null, address: string, family: number) => void): void {
+  let family = literalFamily.get(host);
+  if (family === undefined) {
+    family = isIP(host);
+    if (family === 0) return void dns.lookup(host, options, cb as never);
+    if (literalFamily.size >= 4096) literalFamily.clear();
+    literalFamily.set(host, family);
+  }
+  cb(null, host, family);
+}
+/** Family of the numeric addresses seen (isIP runs regular expressions), bounded. */
+const literalFamily = new Map<string, number>();
+
 export class UdpMux extends EventEmitter {
   readonly socket: dgram.Socket;
   private readonly endpoints = new Map<number, MuxEndpoint>();
@@ -50,7 +70,7 @@ export class UdpMux extends EventEmitter {
 
   constructor(type: 'udp4' | 'udp6', ipv6Only = false) {
     super();
-    this.socket = dgram.createSocket({ type, ipv6Only, recvBufferSize: 4 << 20, sendBufferSize: 4 << 20 });
+    this.socket = dgram.createSocket({ type, ipv6Only, recvBufferSize: 4 << 20, sendBufferSize: 4 << 20, lookup: literalLookup as never });
     this.socket.on('message', (msg, rinfo) => this.route(msg, rinfo));
     this.socket.on('error', (err: Error & { code?: string }) => {
       if (this.binding) return;

@@ -8,11 +8,23 @@
  */
 const WINDOW = 16;
 
+/** Sorting space for the median: one per process, so a rate costs no allocation. */
+const scratch = new Float64Array(WINDOW);
+
 function filteredRate(intervals: Float64Array, count: number): number {
   const n = Math.min(count, WINDOW);
   if (n < WINDOW / 2) return 0;
-  const sorted = Array.from(intervals.subarray(0, n)).sort((a, b) => a - b);
-  const median = sorted[n >> 1];
+  // Insertion sort of at most 16 values: no array copy, no comparator calls.
+  for (let i = 0; i < n; i++) {
+    const v = intervals[i];
+    let j = i - 1;
+    while (j >= 0 && scratch[j] > v) {
+      scratch[j + 1] = scratch[j];
+      j--;
+    }
+    scratch[j + 1] = v;
+  }
+  const median = scratch[n >> 1];
   const lo = median / 8;
   const hi = median * 8;
   let sum = 0;
