@@ -1,29 +1,35 @@
 /**
- * npm run bench: srt-stream vs libsrt (srt-live-transmit 1.5.1) on the same loopback
- * live workload, side by side, in one run.
+ * npm run bench: libsrt (srt-live-transmit 1.5.1), srt-stream and the Node floor on the same
+ * loopback live workload, side by side, in one run, with ratios.
  *
- *   1. live-recv: paced 50 Mbit/s pipe -> srt-live-transmit caller -> receiver under test
- *        srt-stream: createServer() in its own node process (bench/receiver-child.ts)
- *        libsrt:     srt-live-transmit srt://:P file://con
- *   2. live-send: paced 50 Mbit/s pipe -> sender under test -> srt-live-transmit listener
- *        srt-stream: connect() in its own node process reading the pipe (bench/sender-child.ts)
- *        libsrt:     srt-live-transmit -chunk 1316 file://con srt://127.0.0.1:P
+ *   1. live-recv: paced 100 Mbit/s pipe -> sender -> receiver under test -> stdout
+ *        srt-stream: createServer() in its own node process (bench/receiver-child.ts), fed by srt-live-transmit
+ *        libsrt:     srt-live-transmit srt://:P file://con, fed by srt-live-transmit
+ *        floor:      plain node:dgram, no protocol (bench/floor-receiver-child.ts), fed by the floor sender
+ *   2. live-send: paced 100 Mbit/s pipe -> sender under test -> receiver
+ *        srt-stream: connect() in its own node process reading the pipe (bench/sender-child.ts) -> srt-live-transmit
+ *        libsrt:     srt-live-transmit -chunk 1316 file://con srt://127.0.0.1:P -> srt-live-transmit
+ *        floor:      stdin -> 16-byte header + payload datagrams (bench/floor-sender-child.ts) -> floor receiver
+ *      The floor is what Node itself costs to carry the same stream: the target is srt-stream's
+ *      CPU per packet ÷ the floor's. BENCH_IMPLS=pair adds srt-stream against srt-stream.
  *   3. event-loop delay / GC of the srt-stream process during 1 and 2.
  *   4. loss (bench/loss.ts): 10 Mbit/s through the impairment relay, 5 % loss and 20 ms delay
  *      each way: retransmitted packets per lost packet and delivered fraction,
  *        srt-stream: sender-child -> relay -> receiver-child
  *        libsrt:     srt-live-transmit caller -> relay -> srt-live-transmit listener
+ *   5. file (bench/file.ts): a file through srt-file-transmit and srt-stream in file mode.
  *
  * CPU of the process under test: utime+stime from /proc/<pid>/stat over the measuring
- * window (generator start .. generator end + tail), all threads, same method for both.
+ * window (generator start .. generator end + tail), all threads, same method for all.
  * Peak RSS: VmHWM from /proc/<pid>/status (whole life of the process, node's own
  * baseline included). Delivered: bytes that came out of the receiving application
- * (srt-stream 'data' events / srt-live-transmit's stdout, counted by this process
- * through a pipe instead of /dev/null) divided by bytes the generator wrote.
+ * (its stdout, counted by this process through a pipe) divided by bytes the generator wrote.
  *
- * Env: BENCH_SECONDS (8), BENCH_MBPS (50), BENCH_LATENCY (120), BENCH_ONLY (recv|send|loss|file), BENCH_FILE_MB (100),
- *      BENCH_LOSS_* (see bench/loss.ts),
- *      BENCH_NODE_ARGS (extra node flags for the srt-stream children, e.g. --cpu-prof), BENCH_KEEP (keep tmp files).
+ * Env: BENCH_SECONDS (8), BENCH_MBPS (100), BENCH_LATENCY (120), BENCH_ONLY (live|recv|send|loss|file), BENCH_FILE_MB (100),
+ *      BENCH_REPEAT (1: runs of the plan, interleaved; the table shows min-max and median),
+ *      BENCH_IMPLS (srt-stream,libsrt,floor; pair adds srt-stream <-> srt-stream), BENCH_VARIANTS (label=dist/bench,...),
+ *      BENCH_RECV_OUT (stdout; count), BENCH_LOSS_* (see bench/loss.ts), BENCH_PERF (dir: perf record of each process
+ *      under test), BENCH_NODE_ARGS (extra node flags for the srt-stream children, e.g. --cpu-prof), BENCH_KEEP (keep tmp files).
  * Results: printed table + dist/bench-results.json.
  */
 import * as fs from 'node:fs';
@@ -40,7 +46,7 @@ import {
 } from './proc';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
-const MBPS = Number(process.env.BENCH_MBPS ?? 50);
+const MBPS = Number(process.env.BENCH_MBPS ?? 100);
 const LATENCY = Number(process.env.BENCH_LATENCY ?? 120);
 const ONLY = process.env.BENCH_ONLY ?? '';
 const PKT = 1316;
@@ -51,8 +57,12 @@ const SLT = 'srt-live-transmit';
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 1);
 /** Which implementations: any of srt-stream (all variants, srt-live-transmit peer), pair (all variants, srt-stream peer), libsrt, floor. */
 const IMPLS = (process.env.BENCH_IMPLS ?? 'srt-stream,libsrt,floor').split(',');
-/** BENCH_RECV_OUT=stdout: node receivers (srt-stream and floor) write payloads to stdout (counted here) instead of only counting them. */
-const RECV_OUT = process.env.BENCH_RECV_OUT ?? '';
+/**
+ * Receivers write what they deliver to stdout, counted here, as srt-live-transmit does (file://con);
+ * BENCH_RECV_OUT=count makes the node receivers (srt-stream and floor) only count it. The children
+ * read the same variable.
+ */
+const RECV_OUT = (process.env.BENCH_RECV_OUT ??= 'stdout');
 /**
  * BENCH_VARIANTS="base=/tmp/dist-base/bench,new=dist/bench": several builds of srt-stream side by
  * side (each a compiled bench directory holding receiver-child.js and sender-child.js).
