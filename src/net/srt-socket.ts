@@ -333,7 +333,7 @@ export class SrtSocket extends Duplex implements MuxEndpoint, Scheduled {
     const size = engine.cfg.payloadSize;
     const now = nowUs();
     while (w.offset < w.chunk.length) {
-      if (!engine.writable) {
+      if (!engine.canWrite()) {
         this.tickAndArm(now);
         return; // the engine's drain calls pump again
       }

@@ -125,6 +125,11 @@ export class SrtConnection implements EngineContext {
     return this.sender.writable;
   }
 
+  /** As writable; when false, the outbox will say drain once there is room. */
+  canWrite(): boolean {
+    return this.sender.canWrite();
+  }
+
   /** Everything written was acknowledged (or dropped). */
   get flushed(): boolean {
     return this.sender.flushed;

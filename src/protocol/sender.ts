@@ -80,6 +80,17 @@ export class Sender {
     return this.sndBuf.length === 0;
   }
 
+  /**
+   * Whether write() can take a packet now; if not, the outbox says drain once it can. The room
+   * also shrinks without a write (a loss report lowers the pacing rate, hence the unsent limit):
+   * a writer that finds it full must still be woken.
+   */
+  canWrite(): boolean {
+    const ok = this.writable;
+    if (!ok) this.needDrain = true;
+    return ok;
+  }
+
   /** Unsent packets we queue before pushing back on the writer: about 20 ms at the pacing rate, at least 64. */
   private unsentLimit(): number {
     return Math.max(64, Math.ceil((this.pacer.rate * 0.02) / (this.ctx.cfg.payloadSize + PACKET_OVERHEAD)));
@@ -108,9 +119,7 @@ export class Sender {
     this.cc.onInput(payload.length + PACKET_OVERHEAD, nowUs);
     this.pacer.rate = this.cc.rate();
     this.sendPending(nowUs);
-    const ok = this.writable;
-    if (!ok) this.needDrain = true;
-    return ok;
+    return this.canWrite();
   }
 
   private view(): CcView {

@@ -15,6 +15,8 @@ export class LoneEngine {
   readonly sent: Packet[] = [];
   readonly delivered: Buffer[] = [];
   broken?: string;
+  /** Drain effects seen (the writer may write again). */
+  drains = 0;
 
   constructor(over: Partial<ConnectionConfig> = {}) {
     const cfg: ConnectionConfig = {
@@ -44,7 +46,7 @@ export class LoneEngine {
       deliver: (payload) => void this.delivered.push(payload),
       peerClosed: () => undefined,
       broken: (msg) => void (this.broken ??= msg),
-      drain: () => undefined,
+      drain: () => void this.drains++,
     }, this.now);
   }
 
