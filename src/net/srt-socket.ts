@@ -332,8 +332,11 @@ export class SrtSocket extends Duplex implements MuxEndpoint, Scheduled {
     if (!engine || !w || this.connecting) return;
     const size = engine.cfg.payloadSize;
     const now = nowUs();
+    // The chunk's packets are queued, then sent in one pass (not one pass per packet).
+    let queued = 0;
     while (w.offset < w.chunk.length) {
       if (!engine.canWrite()) {
+        engine.sendWritten(now, queued);
         this.tickAndArm(now);
         return; // the engine's drain calls pump again
       }
@@ -344,10 +347,12 @@ export class SrtSocket extends Duplex implements MuxEndpoint, Scheduled {
         position = w.offset === 0 ? Position.FIRST : end === w.chunk.length ? Position.LAST : Position.MIDDLE;
       }
       // Zero copy: the packet payload is a view of the written chunk.
-      engine.write(w.chunk.subarray(w.offset, end), now, position);
+      engine.write(w.chunk.subarray(w.offset, end), now, position, false);
+      queued++;
       this.bytesWritten += end - w.offset;
       w.offset = end;
     }
+    engine.sendWritten(now, queued);
     this.lastSubmitUs = now;
     this.pending = undefined;
     this.touch();

@@ -139,9 +139,15 @@ export class SrtConnection implements EngineContext {
    * Queues one packet (live: one message, payload <= payloadSize) and sends what pacing allows
    * now. Returns false when the writer should wait for the outbox's `drain`.
    */
-  write(payload: Buffer, nowUs: number, position: number = Position.SOLO): boolean {
+  /** Queues one packet; `sendNow` false leaves the sending to sendWritten() after a batch. */
+  write(payload: Buffer, nowUs: number, position: number = Position.SOLO, sendNow = true): boolean {
     if (this.closed) return false;
-    return this.sender.write(payload, nowUs, position);
+    return this.sender.write(payload, nowUs, position, sendNow);
+  }
+
+  /** Sends what a batch of write(..., false) queued (`written` packets), as pacing allows. */
+  sendWritten(nowUs: number, written: number): void {
+    if (!this.closed) this.sender.sendWritten(nowUs, written);
   }
 
   // =================================================================== receiving
