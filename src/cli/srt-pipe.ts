@@ -141,12 +141,16 @@ async function run(opts: CliOptions, inSpec: EndpointSpec, outSpec: EndpointSpec
   };
   if (interrupted) stopPipe();
 
-  // An input's own EPIPE must not pass for the receiver leaving.
-  let inputFailed = false;
-  inp.stream.once('error', () => { inputFailed = true; });
+  // An input's own EPIPE must not pass for the receiver leaving; the output's error, which
+  // pipeline() also destroys the input with, is not the input's own.
+  let inputError: unknown;
+  let outputError: unknown;
+  inp.stream.once('error', (e) => { inputError = e; });
+  out.stream.once('error', (e) => { outputError ??= e; });
   const err = await new Promise<NodeJS.ErrnoException | null | undefined>((resolve) => {
     pipeline(inp.stream as Readable, valve, out.stream as Writable, (e) => resolve(e));
   });
+  const inputFailed = inputError !== undefined && inputError !== outputError;
   cleanup();
   ctx.log(`${valve.bytes} bytes copied`);
   if (inp.stream instanceof UdpSource && inp.stream.dropped > 0 && !opts.quiet) {
