@@ -107,3 +107,20 @@ export function exitWithParent(cleanup: () => void = () => {}): void {
     try { cleanup(); } finally { process.exit(0); }
   });
 }
+
+/**
+ * Cuts stdin chunks into whole packets, as srt-live-transmit does with -chunk: returns the whole
+ * packets of the data so far (empty when none) and keeps the rest for the next chunk.
+ */
+export class WholePackets {
+  private leftover?: Buffer;
+
+  constructor(private readonly payloadSize: number) {}
+
+  take(chunk: Buffer): Buffer {
+    const buf = this.leftover ? Buffer.concat([this.leftover, chunk]) : chunk;
+    const whole = buf.length - (buf.length % this.payloadSize);
+    this.leftover = whole < buf.length ? Buffer.from(buf.subarray(whole)) : undefined;
+    return buf.subarray(0, whole);
+  }
+}

@@ -10,7 +10,7 @@
  */
 import dgram from 'node:dgram';
 import { performance } from 'node:perf_hooks';
-import { exitWithParent, ParentMessage, send, WindowMeter } from './child-metrics';
+import { exitWithParent, ParentMessage, send, WholePackets, WindowMeter } from './child-metrics';
 
 const port = Number(process.argv[2]);
 const payloadSize = Number(process.argv[3] ?? 1316);
@@ -18,7 +18,7 @@ const payloadSize = Number(process.argv[3] ?? 1316);
 const meter = new WindowMeter();
 let written = 0;
 let seq = 0;
-let leftover: Buffer | undefined;
+const packets = new WholePackets(payloadSize);
 const t0 = performance.now();
 /** BENCH_FLOOR_SEND=copy: one buffer per datagram (header + copied payload) instead of a [header, payload] list. */
 const copy = process.env.BENCH_FLOOR_SEND === 'copy';
@@ -29,13 +29,8 @@ sock.bind(0, '127.0.0.1', () => {
   sock.connect(port, '127.0.0.1', () => {
     send({ type: 'connected' });
     process.stdin.on('data', (chunk: Buffer) => {
-      let buf = leftover ? Buffer.concat([leftover, chunk]) : chunk;
-      leftover = undefined;
-      const whole = buf.length - (buf.length % payloadSize);
-      if (whole < buf.length) {
-        leftover = Buffer.from(buf.subarray(whole));
-        buf = buf.subarray(0, whole);
-      }
+      const buf = packets.take(chunk);
+      const whole = buf.length;
       const ts = Math.floor((performance.now() - t0) * 1000) >>> 0;
       for (let off = 0; off < whole; off += payloadSize) {
         const h = Buffer.allocUnsafe(copy ? 16 + payloadSize : 16);

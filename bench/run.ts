@@ -357,36 +357,35 @@ async function sendLibsrt(): Promise<Row> {
   }
 }
 
-
-/**
- * The Node floor: plain node:dgram, no protocol (bench/floor-*-child.ts). Generator pipe ->
- * floor sender (stdin -> 16-byte header + payload datagrams) -> floor receiver. `role` says
- * which of the two is measured; the other is the peer, as srt-live-transmit is for srt-stream.
- */
-async function floorRun(role: 'recv' | 'send'): Promise<Row> {
+/** One node child sending to another (each on epoll), one of the two measured; `impl` labels the row. */
+async function nodeToNode(
+  role: 'recv' | 'send', impl: string,
+  rx: { name: string; script: string; args: (string | number)[]; waitConnected: boolean },
+  tx: { name: string; script: string; args: (string | number)[] },
+): Promise<Row> {
   const port = await freeUdpPort();
-  const rx = nodeChild('floor receiver', path.join(__dirname, 'floor-receiver-child.js'), [port], 'ignore', RECV_OUT === 'stdout');
-  const out = RECV_OUT === 'stdout' ? countBytes(rx.proc.stdout) : undefined;
+  const rxc = nodeChild(rx.name, rx.script, [port, ...rx.args], 'ignore', RECV_OUT === 'stdout');
+  const out = RECV_OUT === 'stdout' ? countBytes(rxc.proc.stdout) : undefined;
   try {
-    await waitMsg(rx, 'ready', 5000);
-    const tx = nodeChild('floor sender', path.join(__dirname, 'floor-sender-child.js'), [port, PKT], 'pipe');
-    await waitMsg(tx, 'connected', 5000);
+    await waitMsg(rxc, 'ready', 5000);
+    const txc = nodeChild(tx.name, tx.script, [port, ...tx.args], 'pipe');
+    await Promise.all([waitMsg(txc, 'connected', 5000), rx.waitConnected ? waitMsg(rxc, 'connected', 5000) : undefined]);
     await delay(SETTLE_MS);
-    const under = role === 'recv' ? rx : tx;
-    const m = await measured(under.pid, tx.proc.stdin!, () => under.proc.send({ cmd: 'start' }));
+    const under = role === 'recv' ? rxc : txc;
+    const m = await measured(under.pid, txc.proc.stdin!, () => under.proc.send({ cmd: 'start' }));
     const reportP = waitMsg<ChildReport>(under, 'report', 5000);
     under.proc.send({ cmd: 'stop' });
     const rep = await reportP;
     let delivered = rep.bytes;
     if (role === 'send') {
-      const rr = waitMsg<ChildReport>(rx, 'report', 5000);
-      rx.proc.send({ cmd: 'stop' });
+      const rr = waitMsg<ChildReport>(rxc, 'report', 5000);
+      rxc.proc.send({ cmd: 'stop' });
       delivered = (await rr).bytes;
     } else if (out) delivered = out.bytes();
     // 'quit' lets the children exit by themselves (so --cpu-prof writes its profile).
-    for (const c of [tx, rx]) c.proc.send({ cmd: 'quit' });
-    await Promise.all([waitExit(tx, 2000), waitExit(rx, 2000)]);
-    const row = makeRow(role === 'recv' ? RECV : SEND, 'floor', under.pid, m, delivered);
+    for (const c of [txc, rxc]) c.proc.send({ cmd: 'quit' });
+    await Promise.all([waitExit(txc, 2000), waitExit(rxc, 2000)]);
+    const row = makeRow(role === 'recv' ? RECV : SEND, impl, under.pid, m, delivered);
     row.child = rep;
     row.stats = rep.stats;
     return row;
@@ -395,6 +394,16 @@ async function floorRun(role: 'recv' | 'send'): Promise<Row> {
   }
 }
 
+/**
+ * The Node floor: plain node:dgram, no protocol (bench/floor-*-child.ts). Generator pipe ->
+ * floor sender (stdin -> 16-byte header + payload datagrams) -> floor receiver. `role` says
+ * which of the two is measured; the other is the peer, as srt-live-transmit is for srt-stream.
+ */
+function floorRun(role: 'recv' | 'send'): Promise<Row> {
+  return nodeToNode(role, 'floor',
+    { name: 'floor receiver', script: path.join(__dirname, 'floor-receiver-child.js'), args: [], waitConnected: false },
+    { name: 'floor sender', script: path.join(__dirname, 'floor-sender-child.js'), args: [PKT] });
+}
 
 /**
  * srt-stream against srt-stream (impl "<label>/node-peer"): generator pipe -> sender-child ->
@@ -402,35 +411,10 @@ async function floorRun(role: 'recv' | 'send'): Promise<Row> {
  * peer, where srt-live-transmit's blocking receive thread costs the sender a wake-up per datagram
  * in sendmsg, and its smoothly paced sender costs the receiver more epoll wake-ups.
  */
-async function pairRun(role: 'recv' | 'send', label: string, dir: string): Promise<Row> {
-  const port = await freeUdpPort();
-  const rx = nodeChild('srt-stream receiver', path.join(dir, 'receiver-child.js'), [port, LATENCY], 'ignore', RECV_OUT === 'stdout');
-  const out = RECV_OUT === 'stdout' ? countBytes(rx.proc.stdout) : undefined;
-  try {
-    await waitMsg(rx, 'ready', 5000);
-    const tx = nodeChild('srt-stream sender', path.join(dir, 'sender-child.js'), [port, LATENCY, PKT], 'pipe');
-    await Promise.all([waitMsg(tx, 'connected', 5000), waitMsg(rx, 'connected', 5000)]);
-    await delay(SETTLE_MS);
-    const under = role === 'recv' ? rx : tx;
-    const m = await measured(under.pid, tx.proc.stdin!, () => under.proc.send({ cmd: 'start' }));
-    const reportP = waitMsg<ChildReport>(under, 'report', 5000);
-    under.proc.send({ cmd: 'stop' });
-    const rep = await reportP;
-    let delivered = rep.bytes;
-    if (role === 'send') {
-      const rr = waitMsg<ChildReport>(rx, 'report', 5000);
-      rx.proc.send({ cmd: 'stop' });
-      delivered = (await rr).bytes;
-    } else if (out) delivered = out.bytes();
-    for (const c of [tx, rx]) c.proc.send({ cmd: 'quit' });
-    await Promise.all([waitExit(tx, 2000), waitExit(rx, 2000)]);
-    const row = makeRow(role === 'recv' ? RECV : SEND, `${label}/node-peer`, under.pid, m, delivered);
-    row.child = rep;
-    row.stats = rep.stats;
-    return row;
-  } finally {
-    await stopAll();
-  }
+function pairRun(role: 'recv' | 'send', label: string, dir: string): Promise<Row> {
+  return nodeToNode(role, `${label}/node-peer`,
+    { name: 'srt-stream receiver', script: path.join(dir, 'receiver-child.js'), args: [LATENCY], waitConnected: true },
+    { name: 'srt-stream sender', script: path.join(dir, 'sender-child.js'), args: [LATENCY, PKT] });
 }
 
 // ------------------------------------------------------------------ report

@@ -9,7 +9,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { connect } from '../src/index';
-import { exitWithParent, ParentMessage, send, WindowMeter } from './child-metrics';
+import { exitWithParent, ParentMessage, send, WholePackets, WindowMeter } from './child-metrics';
 
 const port = Number(process.argv[2]);
 const latency = Number(process.argv[3] ?? 120);
@@ -20,7 +20,7 @@ let written = 0;
 let pauses = 0;
 let maxPauseMs = 0;
 let sockError: string | undefined;
-let leftover: Buffer | undefined;
+const packets = new WholePackets(payloadSize);
 
 const sock = connect({ host: '127.0.0.1', port, latency, payloadSize, maxBw: -1 });
 sock.on('error', (e: Error) => { sockError = `${(e as { code?: string }).code ?? ''} ${e.message}`; });
@@ -29,13 +29,8 @@ sock.once('connect', () => {
   send({ type: 'connected' });
   process.stdin.on('data', (chunk: Buffer) => {
     // Forward whole packets only, as srt-live-transmit does with -chunk.
-    let buf = leftover ? Buffer.concat([leftover, chunk]) : chunk;
-    leftover = undefined;
-    const whole = buf.length - (buf.length % payloadSize);
-    if (whole < buf.length) {
-      leftover = Buffer.from(buf.subarray(whole));
-      buf = buf.subarray(0, whole);
-    }
+    const buf = packets.take(chunk);
+    const whole = buf.length;
     if (whole === 0) return;
     written += whole;
     if (!sock.write(buf)) {

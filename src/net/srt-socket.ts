@@ -17,8 +17,8 @@ import { ControlType, DataPacket, decodePacket, Position } from '../protocol/pac
 import { Ctr } from '../protocol/stats';
 import { nowUs } from './clock';
 import { SrtError, srtError } from './errors';
-import { Scheduled, scheduler } from './scheduler';
 import { ResolvedOptions, resolveOptions, SrtOptions } from './options';
+import { Scheduled, scheduler } from './scheduler';
 import type { MuxEndpoint, UdpMux } from './udp-mux';
 
 /** What a finished handshake hands to the socket. */

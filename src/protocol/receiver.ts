@@ -5,7 +5,6 @@
  *   checkAckTimer  full ACK every 10 ms (a light ACK every 64 packets on arrival)
  *   checkNakTimer  periodic NAK every max(20 ms, (SRTT + 4·RTTVar) / 2)
  */
-import { Ctr } from './stats';
 import type { EngineContext } from './engine-context';
 import { MAX_PAYLOAD } from './limits';
 import { LossList } from './loss-list';
@@ -14,6 +13,7 @@ import { ArrivalRateEstimator } from './rate-estimator';
 import { ReceiveBuffer } from './receive-buffer';
 import { seqCmp, seqDec, seqInc, seqOffset } from './sequence';
 import { ACK_INTERVAL_US, PACKET_OVERHEAD } from './sender';
+import { Ctr } from './stats';
 import { TsbpdClock } from './tsbpd';
 
 export const LIGHT_ACK_PACKETS = 64;

@@ -7,7 +7,6 @@
  *   dropTooLate      sender drop of packets older than max(peer latency, 1 s) + 20 ms
  *   checkRexmitTimer retransmission without a NAK: file mode (LATEREXMIT), or a live peer without NAKREPORT
  */
-import { Ctr } from './stats';
 import { AckInfo, ControlType, encodeDropReq, HEADER_SIZE, Position, SeqRange, writeDataHeader } from './packet';
 import type { CcView, CongestionControl } from './congestion';
 import type { EngineContext } from './engine-context';
@@ -17,6 +16,7 @@ import { LossList } from './loss-list';
 import { TokenBucket } from './pacer';
 import { SendBuffer, SendEntry } from './send-buffer';
 import { msgNoInc, SEQ_MAX, seqDec, seqInc, seqOffset } from './sequence';
+import { Ctr } from './stats';
 
 /** IP + UDP + SRT header bytes of a packet, counted by pacing and the byte statistics. */
 export const PACKET_OVERHEAD = 44;
