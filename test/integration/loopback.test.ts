@@ -293,12 +293,17 @@ describe('SrtSocket / SrtServer on loopback (srt-stream both ends)', function ()
   it('survives 10,000 hostile datagrams on the server port while a stream runs byte-exact', async () => {
     const data = randomBytes(3 << 20);
     let got: Promise<Buffer> | undefined;
-    server = createServer((s) => {
+    // One process holds the attacker, both ends and the test runner. Run alone in a fresh process,
+    // it stalls for about 150 ms early on (the receiver's NAK left 150 ms after the lost packets
+    // were sent), and a 120 ms latency then drops them before their retransmission lands: a second
+    // of latency keeps that cold start from passing for the attack's damage (adversarial.test.ts
+    // measures the loop's lag itself).
+    server = createServer({ latency: 1000 }, (s) => {
       sockets.push(s);
       got = collect(s);
     });
     const port = await listen(server);
-    const c = connect({ host: '127.0.0.1', port });
+    const c = connect({ host: '127.0.0.1', port, latency: 1000 });
     sockets.push(c);
     await once(c, 'connect');
     const writing = pacedWrite(c, data, 20);

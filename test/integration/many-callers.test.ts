@@ -1,5 +1,5 @@
 /**
- * Many callers on one port: 200 srt-stream callers (in a child process; MANY_CALLERS to change it)
+ * Many callers on one port: 200 srt-stream callers (in a child process)
  * plus 10 srt-live-transmit callers into one SrtServer at 1 Mbit/s each for 10 s. Every stream
  * arrives byte-exact at the handler chosen by its stream ID; the server's event-loop delay is
  * reported. The server runs in its own process (test/support/many-callers-server.ts), as it would
@@ -16,9 +16,10 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { cleanupPeers, findTool, freeUdpPort, onCleanup, pacedWrite, randomBytes, SLT_BASE_ARGS, spawnPeer } from '../support/interop';
 
+// MANY_CALLERS, MANY_SLT_CALLERS and MANY_RATE (bit/s) change the load, for measurements.
 const CALLERS = Number(process.env.MANY_CALLERS ?? 200);
-const SLT_CALLERS = 10;
-const RATE = 1_000_000;
+const SLT_CALLERS = Number(process.env.MANY_SLT_CALLERS ?? 10);
+const RATE = Number(process.env.MANY_RATE ?? 1_000_000);
 const SECONDS = 10;
 const LATENCY = 200;
 
@@ -45,7 +46,7 @@ async function startServer(port: number): Promise<{ proc: ChildProcess; report: 
   return { proc, report };
 }
 
-describe(`many callers on one port (${CALLERS} srt-stream + ${SLT_CALLERS} srt-live-transmit, 1 Mbit/s each, ${SECONDS} s)`, function () {
+describe(`many callers on one port (${CALLERS} srt-stream + ${SLT_CALLERS} srt-live-transmit, ${RATE / 1e6} Mbit/s each, ${SECONDS} s)`, function () {
   afterEach(function () { return cleanupPeers(this); });
 
   it('routes every stream by its ID and delivers it byte-exact', async function () {
@@ -58,7 +59,7 @@ describe(`many callers on one port (${CALLERS} srt-stream + ${SLT_CALLERS} srt-l
     child.stdout.on('data', (d) => (out += d));
     const childDone = new Promise<void>((r) => child.on('exit', () => r()));
 
-    // srt-live-transmit callers, fed at 1 Mbit/s from here (when the tool is there).
+    // srt-live-transmit callers, fed at RATE from here (when the tool is there).
     const slt: Array<{ id: string; data: Buffer }> = [];
     if (findTool('srt-live-transmit')) {
       for (let i = 0; i < SLT_CALLERS; i++) {
