@@ -97,7 +97,7 @@ describe(`many callers on one port (${CALLERS} srt-stream + ${SLT_CALLERS} srt-l
       expect(got?.bytes, `bytes of ${s.id}`).to.equal(s.data.length);
       expect(got.sha256).to.equal(createHash('sha256').update(s.data).digest('hex'));
     }
-    expect(r.rooms).to.equal(10 + slt.length);
+    expect(r.rooms).to.equal(Math.min(10, CALLERS) + slt.length);
     const d = r.loopDelayMs;
     console.log(`      ${Object.keys(r.streams).length} streams on one port; server event-loop delay p50 ${d.p50.toFixed(1)} ms, ` +
       `p99 ${d.p99.toFixed(1)} ms, max ${d.max.toFixed(1)} ms`);
