@@ -137,9 +137,9 @@ export class SrtConnection implements EngineContext {
 
   /**
    * Queues one packet (live: one message, payload <= payloadSize) and sends what pacing allows
-   * now. Returns false when the writer should wait for the outbox's `drain`.
+   * now (`sendNow` false leaves that to sendWritten() after a batch). Returns false when the
+   * writer should wait for the outbox's `drain`.
    */
-  /** Queues one packet; `sendNow` false leaves the sending to sendWritten() after a batch. */
   write(payload: Buffer, nowUs: number, position: number = Position.SOLO, sendNow = true): boolean {
     if (this.closed) return false;
     return this.sender.write(payload, nowUs, position, sendNow);

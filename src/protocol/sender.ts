@@ -278,20 +278,23 @@ export class Sender {
     this.maybeDrain();
   }
 
-  /** Sends retransmissions first, then new packets, within the window and the pacing budget. */
   /**
-   * Sends what a batch of write(..., sendNow = false) queued, as pacing allows: `written` packets
-   * (if more than the usual burst), in one pass instead of one pass per packet.
+   * Sends what a batch of write(..., sendNow = false) queued, as pacing allows: up to `written`
+   * new packets (if more than the usual burst), in one pass instead of one pass per packet.
    */
   sendWritten(nowUs: number, written: number): void {
-    this.sendPending(nowUs, Math.max(MAX_SEND_BURST, written));
+    this.sendPending(nowUs, Math.max(0, written - MAX_SEND_BURST));
   }
 
-  private sendPending(nowUs: number, burst = MAX_SEND_BURST): void {
+  /**
+   * Sends retransmissions first, then new packets, within the window and the pacing budget: at
+   * most MAX_SEND_BURST packets, plus `extraNew` new ones for a batch the writer just queued.
+   */
+  private sendPending(nowUs: number, extraNew = 0): void {
     this.pacer.refill(nowUs);
     const rtt = this.ctx.rtt;
     const rexmitHoldUs = rtt.srtt - 4 * rtt.rttVar;
-    let budget = burst;
+    let budget = MAX_SEND_BURST;
     while (!this.rexmit.isEmpty) {
       if (budget === 0) return;
       const seq = this.rexmit.first()!;
@@ -313,6 +316,7 @@ export class Sender {
       this.ctx.counters.add(Ctr.byteRetrans, e.payload.length);
       this.transmit(e, true, nowUs);
     }
+    budget += extraNew;
     const window = this.window();
     while (this.sndBuf.unsent > 0 && this.sndBuf.inFlight < window && budget-- > 0) {
       const e = this.sndBuf.get(this.sndBuf.nextToSend)!;
