@@ -104,7 +104,9 @@ Endpoints:
                             binds port= locally, by default the remote PORT
   udp://HOST:PORT           input: bind HOST:PORT (empty host = all; multicast joins the group),
                             one datagram per chunk; output: datagrams of <= 1316 bytes to HOST:PORT
-                            (params: ttl, adapter, port, rcvbuf, sndbuf)
+                            (params: ttl, adapter (multicast: the interface), port (output's local
+                            port), mcloop (0/1), source (input: source-specific multicast),
+                            multicast, rcvbuf, sndbuf; iptos accepted, no effect)
   tcp://HOST:PORT           TCP caller; tcp://:PORT or mode=listener: first connection only
   PATH, file://PATH, file:///ABS/PATH    a file
   -, file://con             stdin (as INPUT) / stdout (as OUTPUT)
@@ -121,7 +123,14 @@ SRT parameters (srt-live-transmit names and units):
   inputbw, mininputbw (bytes/s), oheadbw (%)   used when maxbw=0
   passphrase (10..80 bytes), pbkeylen (0/16/24/32), enforcedencryption (0/1),
   kmrefreshrate, kmpreannounce (packets), cryptomode (1/aes-ctr, 2/aes-gcm)
-  transtype=live|file (file: as srt-file-transmit)   messageapi   blocking, timeout (accepted, ignored)
+  transtype=live|file (file: as srt-file-transmit)   messageapi
+  tsbpdmode=0 (or tsbpd=0): deliver on arrival, no latency, no too-late drop   drifttracer (0/1)
+  snddropdelay (ms added to the sender drop threshold; -1 = never drop)
+  retransmitalgo (1: no repeat within SRTT - 4 RTTVar, the default; 0: resend on every NAK)
+  minversion=0x010300 or 1.3.0 (older peers refused: SRT_REJ_VERSION)
+  ipttl (1..255)   ipv6only (0/1: a [::] listener takes IPv6 callers only)
+  iptos (accepted, no effect: Node cannot set IP_TOS)
+  blocking, timeout (accepted, no effect, as in srt-live-transmit)
   Not supported yet: packetfilter (FEC).
   Unknown parameters are an error.
 

@@ -1,3 +1,4 @@
+import * as net from 'node:net';
 import { resolveOptions, type SrtOptions } from '../net/options';
 import { parseBoolParam, parseIntParam } from './param-values';
 import { PARAM_NAME_OF_OPTION, parseSrtParams } from './srt-params';
@@ -22,18 +23,25 @@ export interface SrtSpec {
   label: string;
 }
 
+/** udp:// parameters are srt-live-transmit's (apps/transmitmedia.cpp UdpCommon), plus port= for an output. */
 export interface UdpSpec {
   kind: 'udp';
   /** Input: local address to bind ('' = all) or a multicast group. Output: destination. */
   host: string;
   port: number;
   multicast: boolean;
+  /** ttl=: the unicast TTL, or the multicast TTL for a group. */
   ttl?: number;
   rcvBufBytes?: number;
   sndBufBytes?: number;
   /** Output: local bind address; multicast: interface address. */
   localAddress?: string;
   localPort?: number;
+  /** mcloop=: whether multicast this socket sends comes back to local receivers (IP_MULTICAST_LOOP). */
+  mcLoop?: boolean;
+  /** source=: source-specific multicast (input): the group's datagrams from this sender only. */
+  source?: string;
+  notes: string[];
   label: string;
 }
 
@@ -116,18 +124,30 @@ function checkWithLibrary(options: SrtOptions, raw: string): void {
 }
 
 function resolveUdp(host: string, port: number, params: QueryParam[], raw: string, role: Role): UdpSpec {
-  const spec: UdpSpec = { kind: 'udp', host, port, multicast: isMulticast(host), label: `udp://${fmtHost(host)}:${port}` };
+  const spec: UdpSpec = { kind: 'udp', host, port, multicast: isMulticast(host), notes: [], label: `udp://${fmtHost(host)}:${port}` };
   const unknown: string[] = [];
+  let forcedMulticast = false;
   for (const { key, value } of params) {
     if (key === 'ttl') spec.ttl = parseIntParam(key, value, 1, 255);
     else if (key === 'rcvbuf') spec.rcvBufBytes = parseIntParam(key, value, 1, 0x7fffffff);
     else if (key === 'sndbuf') spec.sndBufBytes = parseIntParam(key, value, 1, 0x7fffffff);
     else if (key === 'adapter' || key === 'bind') spec.localAddress = value;
     else if (key === 'port') spec.localPort = parseIntParam(key, value, 0, 65535);
-    else if (key === 'mcloop') parseBoolParam(key, value); // accepted; Node's default (loop on) is kept
-    else unknown.push(key);
+    else if (key === 'mcloop') spec.mcLoop = parseBoolParam(key, value);
+    else if (key === 'source') spec.source = value.trim();
+    else if (key === 'multicast') forcedMulticast = true; // srt-live-transmit: its presence, whatever its value
+    else if (key === 'iptos') {
+      parseIntParam(key, value, 0, 255);
+      spec.notes.push(`note: ${shownParam(key, value)} has no effect (Node's dgram cannot set IP_TOS)`);
+    } else unknown.push(key);
   }
   if (unknown.length) throw new UsageError(`unknown udp:// parameter${unknown.length > 1 ? 's' : ''}: ${unknown.map(shownText).join(', ')}`);
+  if (forcedMulticast && !spec.multicast) throw new UsageError(`multicast= needs a multicast group address in '${raw}'`);
+  if (spec.source !== undefined) {
+    if (role === 'output') throw new UsageError(`source= (source-specific multicast) is for a udp:// input ('${raw}')`);
+    if (!spec.multicast) throw new UsageError(`source= needs a multicast group address in '${raw}'`);
+    if (net.isIP(spec.source) !== net.isIP(host)) throw new UsageError(`${shownParam('source', spec.source)}: expected an IP address of the group's family`);
+  }
   if (role === 'output') {
     if (WILDCARDS.has(host)) throw new UsageError(`udp:// output needs a destination host in '${raw}'`);
     if (port === 0) throw new UsageError(`bad port 0 for a udp:// output in '${raw}'`);

@@ -217,18 +217,41 @@ export class UdpSource extends Readable {
   }
 }
 
+/** Options that apply to either direction's socket, as srt-live-transmit sets them on both. */
+function applyUdpOptions(sock: dgram.Socket, spec: UdpSpec): void {
+  if (spec.ttl !== undefined) {
+    if (spec.multicast) sock.setMulticastTTL(spec.ttl);
+    else sock.setTTL(spec.ttl);
+  }
+  if (spec.mcLoop !== undefined) sock.setMulticastLoopback(spec.mcLoop);
+}
+
+/**
+ * A multicast input binds the group address, as srt-live-transmit on POSIX: the socket then gets
+ * that group's datagrams only, not every datagram to the port (Windows cannot bind a group: it
+ * binds the wildcard). The group is joined on `adapter` (default: the system's choice), and with
+ * `source` for that sender only (source-specific multicast).
+ */
 async function openUdpInput(spec: UdpSpec, ctx: OpenContext): Promise<UdpSource> {
   const host = spec.host;
   const type = host ? udpType(host) : 'udp4';
   const sock = dgram.createSocket({ type, reuseAddr: spec.multicast });
-  // A multicast group is joined on a socket bound to the wildcard address.
-  const bindAddress = spec.multicast ? undefined : host || undefined;
+  const bindGroup = spec.multicast && type === 'udp4' && process.platform !== 'win32';
+  const bindAddress = spec.multicast && !bindGroup ? undefined : host || undefined;
   sock.bind({ port: spec.port, address: bindAddress });
   await waitFor(sock, 'listening', ctx, () => sock.close());
-  if (spec.multicast) sock.addMembership(host, spec.localAddress);
-  if (spec.rcvBufBytes) sock.setRecvBufferSize(spec.rcvBufBytes);
+  try {
+    if (spec.multicast && spec.source !== undefined) sock.addSourceSpecificMembership(spec.source, host, spec.localAddress);
+    else if (spec.multicast) sock.addMembership(host, spec.localAddress);
+    if (spec.rcvBufBytes) sock.setRecvBufferSize(spec.rcvBufBytes);
+    applyUdpOptions(sock, spec);
+  } catch (err) {
+    sock.close();
+    throw err;
+  }
   const a = sock.address();
-  ctx.log(`receiving on ${spec.multicast ? `udp://${fmtHost(host)} group, ` : ''}udp://${fmtHost(a.address)}:${a.port}`);
+  const group = spec.multicast ? `udp://${fmtHost(host)} group${spec.source !== undefined ? ` from ${spec.source}` : ''}, ` : '';
+  ctx.log(`receiving on ${group}udp://${fmtHost(a.address)}:${a.port}`);
   return new UdpSource(sock);
 }
 
@@ -260,15 +283,18 @@ async function openUdpOutput(spec: UdpSpec, ctx: OpenContext): Promise<UdpSink> 
   // Resolve once, not per datagram.
   const { address } = net.isIP(spec.host) ? { address: spec.host } : await dns.lookup(spec.host);
   const sock = dgram.createSocket(udpType(address));
-  if (spec.localAddress !== undefined || spec.localPort !== undefined || spec.sndBufBytes || spec.ttl !== undefined) {
+  // Socket options need a bound socket; without any, the first send binds it.
+  if (spec.localAddress !== undefined || spec.localPort !== undefined || spec.sndBufBytes || spec.ttl !== undefined || spec.mcLoop !== undefined) {
     sock.bind({ port: spec.localPort ?? 0, address: spec.multicast ? undefined : spec.localAddress });
     await waitFor(sock, 'listening', ctx, () => sock.close());
-    if (spec.sndBufBytes) sock.setSendBufferSize(spec.sndBufBytes);
-    if (spec.multicast) {
-      if (spec.localAddress) sock.setMulticastInterface(spec.localAddress);
-      if (spec.ttl !== undefined) sock.setMulticastTTL(spec.ttl);
-    } else if (spec.ttl !== undefined) {
-      sock.setTTL(spec.ttl);
+    try {
+      if (spec.sndBufBytes) sock.setSendBufferSize(spec.sndBufBytes);
+      // To a group, adapter= is the interface it goes out of (IP_MULTICAST_IF, as srt-live-transmit).
+      if (spec.multicast && spec.localAddress) sock.setMulticastInterface(spec.localAddress);
+      applyUdpOptions(sock, spec);
+    } catch (err) {
+      sock.close();
+      throw err;
     }
   }
   sock.on('error', () => { /* surfaced through send callbacks */ });

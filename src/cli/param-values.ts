@@ -35,3 +35,22 @@ export function parseDurationParam(name: string, value: string, defaultUnit: 'ms
   const unit = (m[2] ?? defaultUnit).toLowerCase();
   return { ms: Math.round(Number(m[1]) * UNIT_TO_MS[unit]), plain: m[2] === undefined };
 }
+
+/**
+ * An SRT version as srt-live-transmit takes it (`0x010300`, or its decimal value) or dotted
+ * (`1.3.0`) → major<<16 | minor<<8 | patch. A leading zero is refused: srt-live-transmit would
+ * read `010300` as octal, which is never what was meant.
+ */
+export function parseVersionParam(name: string, value: string): number {
+  const v = value.trim();
+  const dotted = /^(\d{1,3})\.(\d{1,3})(?:\.(\d{1,3}))?$/.exec(v);
+  let n = NaN;
+  if (dotted) {
+    const [maj, min, patch = 0] = dotted.slice(1).map((x) => Number(x ?? 0));
+    if (maj <= 255 && min <= 255 && patch <= 255) n = (maj << 16) | (min << 8) | patch;
+  } else if (/^0x[0-9a-f]{1,6}$/i.test(v) || /^(0|[1-9]\d{0,7})$/.test(v)) {
+    n = Number(v);
+  }
+  if (!(n <= 0xffffff)) throw new UsageError(`${shownParam(name, value)}: expected a version such as 0x010300 or 1.3.0`);
+  return n;
+}

@@ -1,6 +1,6 @@
 import type { SrtOptions } from '../net/options';
 import { DEFAULT_MSS, MAX_LATENCY_MS, MAX_MSS, MAX_PAYLOAD, MAX_STREAM_ID, MIN_MSS, UDP_IP_HEADERS } from '../protocol/limits';
-import { parseBoolParam, parseDurationParam, parseIntParam } from './param-values';
+import { parseBoolParam, parseDurationParam, parseIntParam, parseVersionParam } from './param-values';
 import { shownParam, shownText } from './redact';
 import type { QueryParam } from './uri';
 import { UsageError } from './usage-error';
@@ -102,8 +102,10 @@ export const SRT_PARAMS: Readonly<Record<string, Apply>> = {
   adapter: (acc, v) => { acc.out.localAddress = v; },
   bind: (acc, v) => { acc.out.localAddress = v; },
   port: (acc, v, key) => { acc.out.localPort = parseIntParam(key, v, 0, 65535); },
-  blocking: ignored('srt-pipe is always non-blocking'),
-  timeout: ignored('use conntimeo / peeridletimeo'),
+  // srt-live-transmit reads no `blocking`; its `timeout` sets SRTO_SNDTIMEO/RCVTIMEO, which its
+  // non-blocking sockets never use. Neither changes what it does, nor here.
+  blocking: ignored('srt-live-transmit ignores it too; srt-pipe is never blocking'),
+  timeout: ignored('as in srt-live-transmit, whose sockets are non-blocking; see conntimeo / peeridletimeo'),
   transtype: (acc, v, key) => {
     const t = v.trim().toLowerCase();
     if (t !== 'live' && t !== 'file') throw new UsageError(`${shownParam(key, v)}: must be live or file`);
@@ -140,14 +142,23 @@ export const SRT_PARAMS: Readonly<Record<string, Apply>> = {
   mininputbw: int('minInputBw', 0, Number.MAX_SAFE_INTEGER),
   oheadbw: int('overheadBw', 5, 100),
   lossmaxttl: unsupported('lossmaxttl'),
-  retransmitalgo: unsupported('retransmitalgo'),
-  snddropdelay: unsupported('snddropdelay'),
-  minversion: unsupported('minversion'),
-  drifttracer: unsupported('drifttracer'),
-  tsbpdmode: unsupported('turning TSBPD off'),
-  ipttl: unsupported('ipttl'),
-  iptos: unsupported('iptos'),
-  ipv6only: unsupported('ipv6only'),
+  retransmitalgo: int('retransmitAlgo', 0, 1),
+  snddropdelay: int('sndDropDelay', -1, 0x7fffffff),
+  minversion: (acc, v, key) => set(acc, 'minVersion', parseVersionParam(key, v)),
+  drifttracer: bool('driftTracer'),
+  tsbpdmode: bool('tsbpdMode'),
+  // srt-live-transmit's own spelling of it.
+  tsbpd: bool('tsbpdMode'),
+  // 1..255, or libsrt's -1 for the system's (the library refuses 0).
+  ipttl: int('ipTtl', -1, 255),
+  iptos: (acc, v, key) => {
+    parseIntParam(key, v, -1, 255);
+    acc.out.notes.push(`note: ${shownParam(key, v)} has no effect (Node's dgram cannot set IP_TOS)`);
+  },
+  // libsrt's int: 1 / 0, or -1 for the system's (dual stack here).
+  ipv6only: (acc, v, key) => {
+    if (v.trim() !== '-1') set(acc, 'ipv6Only', parseBoolParam(key, v));
+  },
   groupconnect: unsupported('socket groups (groupconnect)'),
 };
 
@@ -200,5 +211,6 @@ export const PARAM_NAME_OF_OPTION: Readonly<Record<string, string>> = {
   tlpktDrop: 'tlpktdrop', nakReport: 'nakreport', passphrase: 'passphrase', pbKeyLen: 'pbkeylen',
   enforcedEncryption: 'enforcedencryption', kmRefreshRate: 'kmrefreshrate', kmPreAnnounce: 'kmpreannounce',
   cryptoMode: 'cryptomode', inputBw: 'inputbw', minInputBw: 'mininputbw', overheadBw: 'oheadbw',
-  transType: 'transtype', messageApi: 'messageapi',
+  transType: 'transtype', messageApi: 'messageapi', sndDropDelay: 'snddropdelay', retransmitAlgo: 'retransmitalgo',
+  tsbpdMode: 'tsbpdmode', driftTracer: 'drifttracer', minVersion: 'minversion', ipTtl: 'ipttl', ipv6Only: 'ipv6only',
 };

@@ -44,7 +44,7 @@ export function main(argv: string[]): void {
     throw err;
   }
   if (!opts.quiet) {
-    for (const spec of [inSpec, outSpec]) if (spec.kind === 'srt') for (const n of spec.notes) say(n);
+    for (const spec of [inSpec, outSpec]) if ('notes' in spec) for (const n of spec.notes) say(n);
   }
   run(opts, inSpec, outSpec).then(
     (code) => exit(code),

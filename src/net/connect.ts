@@ -157,7 +157,7 @@ async function run(sock: SrtSocket, options: ConnectOptions): Promise<void> {
   }
   if (sock.destroyed) return;
   const port = options.port;
-  const mux = new UdpMux(family === 6 ? 'udp6' : 'udp4');
+  const mux = new UdpMux(family === 6 ? 'udp6' : 'udp4', o.ipv6Only, o.ipTtl);
   try {
     // Rendezvous binds the peer's port unless told otherwise (srt-live-transmit does the same).
     await mux.bind(options.localPort ?? (options.rendezvous ? port : 0), options.localAddress);

@@ -64,6 +64,43 @@ export interface SrtOptions {
    * one packet (payloadSize), else the write fails with EMSGSIZE.
    */
   messageApi?: boolean;
+  /**
+   * Sender drop threshold's extra delay, ms (SRTO_SNDDROPDELAY): with tlpktDrop, a packet is dropped
+   * unsent or unacknowledged once older than max(peer latency + sndDropDelay, 1000) + 20 ms.
+   * -1 turns sender drop off. Default 0 (file mode: -1).
+   */
+  sndDropDelay?: number;
+  /**
+   * Retransmission algorithm (SRTO_RETRANSMITALGO): 1 (default) skips a NAKed packet already
+   * retransmitted within the last SRTT - 4·RTTVar when the peer sends periodic NAKs (fewer
+   * duplicate retransmissions); 0 resends every NAKed packet at once, as libsrt before 1.4.2.
+   * File mode's default is 0.
+   */
+  retransmitAlgo?: 0 | 1;
+  /**
+   * Timestamp-based packet delivery on receive (SRTO_TSBPDMODE). false: live data is delivered in
+   * order as soon as it arrives, without latency or too-late drop, and the handshake asks the peer
+   * for none. Default true (file mode: false).
+   */
+  tsbpdMode?: boolean;
+  /** Correct the TSBPD clock's drift from ACKACK and keepalive timing (SRTO_DRIFTTRACER). Default true. */
+  driftTracer?: boolean;
+  /**
+   * Oldest SRT version accepted from the peer, as major<<16 | minor<<8 | patch, e.g. 0x010300
+   * (SRTO_MINVERSION); an older peer is refused with SRT_REJ_VERSION. Default 0x010000; peers
+   * below 1.3.0 are refused anyway (no HSv4).
+   */
+  minVersion?: number;
+  /**
+   * IPv4 TTL / IPv6 hop limit of the UDP socket, 1..255 (SRTO_IPTTL); -1 = the system's. The
+   * socket's own option: a server applies its own, per-connection overrides cannot change it.
+   */
+  ipTtl?: number;
+  /**
+   * With an IPv6 local address: IPv6 peers only, no IPv4-mapped ones (SRTO_IPV6ONLY). The socket's
+   * own option, like ipTtl. Default false (dual stack).
+   */
+  ipv6Only?: boolean;
   /** Stream highWaterMark overrides. */
   readableHighWaterMark?: number;
   writableHighWaterMark?: number;
@@ -88,8 +125,6 @@ export interface ServerOptions extends SrtOptions {
    * callers are refused with SRT_REJ_BACKLOG (like net's listen backlog). Default 511.
    */
   backlog?: number;
-  /** With an IPv6 listen address: accept IPv6 callers only (no IPv4-mapped ones), as SRTO_IPV6ONLY. Default false. */
-  ipv6Only?: boolean;
   /** Shorthand for server.on('request', onRequest): decide on each caller before it is accepted. */
   onRequest?: (request: import('./connection-request').ConnectionRequest) => void;
 }
@@ -135,6 +170,14 @@ export interface ResolvedOptions {
   kmRefreshRate: number;
   kmPreAnnounce: number;
   cryptoMode: 'aes-ctr' | 'aes-gcm';
+  sndDropDelay: number;
+  retransmitAlgo: 0 | 1;
+  tsbpdMode: boolean;
+  driftTracer: boolean;
+  minVersion: number;
+  /** -1: the system's. */
+  ipTtl: number;
+  ipv6Only: boolean;
 }
 
 export const DEFAULTS: ResolvedOptions = {
@@ -162,6 +205,13 @@ export const DEFAULTS: ResolvedOptions = {
   kmRefreshRate: KM_DEFAULTS.kmRefreshRate,
   kmPreAnnounce: KM_DEFAULTS.kmPreAnnounce,
   cryptoMode: 'aes-ctr',
+  sndDropDelay: 0,
+  retransmitAlgo: 1,
+  tsbpdMode: true,
+  driftTracer: true,
+  minVersion: 0x010000,
+  ipTtl: -1,
+  ipv6Only: false,
 };
 
 function checkInt(name: string, v: number, min: number, max: number): number {
@@ -179,6 +229,9 @@ export const FILE_DEFAULTS: Partial<ResolvedOptions> = {
   tlpktDrop: false,
   nakReport: false,
   linger: 180_000,
+  tsbpdMode: false,
+  sndDropDelay: -1,
+  retransmitAlgo: 0,
 };
 
 export function resolveOptions(o: SrtOptions = {}): ResolvedOptions {
@@ -229,6 +282,13 @@ export function resolveOptions(o: SrtOptions = {}): ResolvedOptions {
     if (o.cryptoMode !== 'aes-ctr' && o.cryptoMode !== 'aes-gcm') throw new TypeError("options.cryptoMode must be 'aes-ctr' or 'aes-gcm'");
     r.cryptoMode = o.cryptoMode;
   }
+  if (o.sndDropDelay !== undefined) r.sndDropDelay = checkInt('sndDropDelay', o.sndDropDelay, -1, 0x7fffffff);
+  if (o.retransmitAlgo !== undefined) r.retransmitAlgo = checkInt('retransmitAlgo', o.retransmitAlgo, 0, 1) as 0 | 1;
+  if (o.tsbpdMode !== undefined) r.tsbpdMode = !!o.tsbpdMode;
+  if (o.driftTracer !== undefined) r.driftTracer = !!o.driftTracer;
+  if (o.minVersion !== undefined) r.minVersion = checkInt('minVersion', o.minVersion, 0, 0xffffff);
+  if (o.ipTtl !== undefined && o.ipTtl !== -1) r.ipTtl = checkInt('ipTtl', o.ipTtl, 1, 255);
+  if (o.ipv6Only !== undefined) r.ipv6Only = !!o.ipv6Only;
   if (o.streamId !== undefined) {
     if (typeof o.streamId !== 'string') throw new TypeError('options.streamId must be a string');
     if (Buffer.byteLength(o.streamId) > MAX_STREAM_ID) throw outOfRange(`options.streamId is longer than ${MAX_STREAM_ID} bytes`);
@@ -278,6 +338,8 @@ export function handshakeConfig(o: ResolvedOptions, socketId: number, isn: numbe
     tlpktDrop: o.tlpktDrop,
     nakReport: o.nakReport,
     fileMode: o.transType === 'file',
+    tsbpd: o.tsbpdMode,
+    minVersion: o.minVersion,
     // On the wire live is always the message API; file mode uses it only when asked.
     messageApi: o.transType === 'file' ? o.messageApi : undefined,
   };

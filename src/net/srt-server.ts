@@ -87,7 +87,7 @@ export class SrtServer extends EventEmitter {
     if (cb) this.once('listening', cb);
     if (this.mux) throw srtError('ERR_SERVER_ALREADY_LISTEN', 'Listen method has been called more than once without closing.');
     const address = host ?? '0.0.0.0';
-    const mux = new UdpMux(address.includes(':') ? 'udp6' : 'udp4', !!this.#options.ipv6Only);
+    const mux = new UdpMux(address.includes(':') ? 'udp6' : 'udp4', this.resolved.ipv6Only, this.resolved.ipTtl);
     this.mux = mux;
     mux.requestHandler = (msg, rinfo) => this.onRequest(msg, rinfo);
     mux.on('error', (err: Error) => this.emit('error', err));

@@ -161,10 +161,13 @@ export class SrtSocket extends Duplex implements MuxEndpoint, Scheduled {
       tlpktDrop: o.tlpktDrop,
       nakReport: o.nakReport,
       crypto: p.crypto,
-      // TSBPD on receive only when the peer timestamps for it (live); file mode delivers at once.
-      tsbpd: o.transType !== 'file' && (n.peerFlags & SrtFlag.TSBPDSND) !== 0,
+      // TSBPD on receive only when the peer timestamps for it (live) and we want it; file mode delivers at once.
+      tsbpd: o.transType !== 'file' && o.tsbpdMode && (n.peerFlags & SrtFlag.TSBPDSND) !== 0,
       fileMode: o.transType === 'file',
       peerNakReport: (n.peerFlags & SrtFlag.NAKREPORT) !== 0,
+      sndDropDelay: o.sndDropDelay,
+      retransmitAlgo: o.retransmitAlgo,
+      driftTracer: o.driftTracer,
       mss: n.mss,
     };
     const now = nowUs();

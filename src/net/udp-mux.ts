@@ -68,7 +68,8 @@ export class UdpMux extends EventEmitter {
    */
   private binding = false;
 
-  constructor(type: 'udp4' | 'udp6', ipv6Only = false) {
+  /** `ipTtl` (SRTO_IPTTL): the TTL / hop limit set once bound; -1 or absent keeps the system's. */
+  constructor(type: 'udp4' | 'udp6', ipv6Only = false, private readonly ipTtl = -1) {
     super();
     this.socket = dgram.createSocket({ type, ipv6Only, recvBufferSize: 4 << 20, sendBufferSize: 4 << 20, lookup: literalLookup as never });
     this.socket.on('message', (msg, rinfo) => this.route(msg, rinfo));
@@ -102,6 +103,8 @@ export class UdpMux extends EventEmitter {
         } catch {
           /* best effort */
         }
+        // Validated (1..255) by the options; Node's setTTL sets IP_TTL, or IPV6_UNICAST_HOPS on udp6.
+        if (this.ipTtl > 0) this.socket.setTTL(this.ipTtl);
         resolve();
       });
     });

@@ -77,6 +77,12 @@ export interface ConnectionConfig {
   fileMode?: boolean;
   /** The peer sends periodic NAKs (its HSREQ/HSRSP NAKREPORT flag). Default true. */
   peerNakReport?: boolean;
+  /** Extra ms of the sender drop threshold (SRTO_SNDDROPDELAY); -1 turns sender drop off. Default 0. */
+  sndDropDelay?: number;
+  /** SRTO_RETRANSMITALGO: 1 (default) skips repeats within SRTT - 4·RTTVar of the last one; 0 resends every NAK. */
+  retransmitAlgo?: 0 | 1;
+  /** SRTO_DRIFTTRACER: ACKACK and keepalive timing correct the TSBPD clock. Default true. */
+  driftTracer?: boolean;
   /** The negotiated MSS (statistics only). Default 1500. */
   mss?: number;
 }

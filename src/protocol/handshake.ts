@@ -49,15 +49,33 @@ export function rejectReasonOf(reqType: number): number {
 
 /**
  * Our HSREQ flags as libsrt sets them: 0xBF for live defaults; 0xE4 for file mode
- * (no TSBPD, no too-late drop, no periodic NAK, stream API).
+ * (no TSBPD, no too-late drop, no periodic NAK, stream API). Without TSBPD libsrt
+ * announces no too-late drop either (it only applies to TSBPD delivery).
  */
-export function hsreqFlags(opts: { tlpktDrop: boolean; nakReport: boolean; fileMode?: boolean; messageApi?: boolean }): number {
+export function hsreqFlags(opts: { tlpktDrop: boolean; nakReport: boolean; fileMode?: boolean; messageApi?: boolean; tsbpd?: boolean }): number {
   let f = SrtFlag.HAICRYPT | SrtFlag.REXMITFLG | SrtFlag.FILTERCAP;
-  if (!opts.fileMode) f |= SrtFlag.TSBPDSND | SrtFlag.TSBPDRCV;
-  if (opts.tlpktDrop) f |= SrtFlag.TLPKTDROP;
+  const tsbpd = usesTsbpd(opts);
+  if (tsbpd) f |= SrtFlag.TSBPDSND | SrtFlag.TSBPDRCV;
+  if (opts.tlpktDrop && tsbpd) f |= SrtFlag.TLPKTDROP;
   if (opts.nakReport) f |= SrtFlag.NAKREPORT;
   if (streamApi(opts)) f |= SrtFlag.STREAM;
   return f;
+}
+
+/** TSBPD is live mode's, unless turned off (SRTO_TSBPDMODE). */
+function usesTsbpd(opts: { fileMode?: boolean; tsbpd?: boolean }): boolean {
+  return !opts.fileMode && opts.tsbpd !== false;
+}
+
+/** SRT version number (major<<16 | minor<<8 | patch) as text, e.g. 0x010501 -> '1.5.1'. */
+export function versionString(v: number): string {
+  return `${(v >>> 16) & 0xff}.${(v >>> 8) & 0xff}.${v & 0xff}`;
+}
+
+/** libsrt's SRTO_MINVERSION check of the peer's HSREQ or HSRSP: a reason to refuse, or undefined. */
+function tooOld(peerVersion: number, minVersion: number | undefined): string | undefined {
+  if (minVersion === undefined || peerVersion >= minVersion) return undefined;
+  return `peer version ${versionString(peerVersion)} is older than the minimum ${versionString(minVersion)}`;
 }
 
 /** The stream API is file mode's default; live mode always uses the message API. */
@@ -81,6 +99,10 @@ export interface HandshakeConfig {
   fileMode?: boolean;
   /** Message API; undefined means the mode's default (live: messages, file: stream). */
   messageApi?: boolean;
+  /** Live mode without TSBPD (SRTO_TSBPDMODE false): no latency asked or given. Default true. */
+  tsbpd?: boolean;
+  /** Oldest peer SRT version accepted (SRTO_MINVERSION); older ones are refused with VERSION. */
+  minVersion?: number;
   /** Caller only. */
   streamId?: string;
   /** Encryption state and settings (passphrase, key length, enforcement); none means no passphrase, enforced. */
@@ -192,6 +214,9 @@ export class CallerHandshake {
     const rsp = findExtension(hs, HsExt.HSRSP);
     const body = rsp && decodeSrtHs(rsp.body);
     if (!body) return { kind: 'rejected', reason: RejectReason.ROGUE, message: 'conclusion reply has no HSRSP' };
+    // libsrt checks the responder's version first, before the KMRSP.
+    const old = tooOld(body.srtVersion, this.cfg.minVersion);
+    if (old) return { kind: 'rejected', reason: RejectReason.VERSION, message: old, peerSocketId: hs.socketId };
     const kmrsp = hs.extField & HsExtFlag.KMREQ ? findExtension(hs, HsExt.KMRSP)?.body : undefined;
     if (this.cfg.crypto) {
       const d = this.cfg.crypto.acceptKmRsp(kmrsp, this.sentKm);
@@ -209,8 +234,8 @@ export class CallerHandshake {
         ...(this.rendezvous ? { peerIsn: hs.isn } : {}),
         mss: Math.min(this.cfg.mss, hs.mss),
         peerFlightFlagSize: hs.flightFlagSize,
-        // The responder's values are final: its Snd field is our receive latency.
-        rcvLatency: body.sndLatency,
+        // The responder's values are final: its Snd field is our receive latency (none without TSBPD).
+        rcvLatency: usesTsbpd(this.cfg) ? body.sndLatency : 0,
         sndLatency: body.rcvLatency,
         peerSrtVersion: body.srtVersion,
         peerFlags: body.flags,
@@ -227,9 +252,9 @@ export class CallerHandshake {
         body: encodeSrtHs({
           srtVersion: SRT_VERSION,
           flags: hsreqFlags(cfg),
-          // Without TSBPD (file mode) libsrt sends no latency.
-          rcvLatency: cfg.fileMode ? 0 : cfg.rcvLatency,
-          sndLatency: cfg.fileMode ? 0 : cfg.peerLatency,
+          // Without TSBPD (file mode, or turned off) libsrt sends no latency.
+          rcvLatency: usesTsbpd(cfg) ? cfg.rcvLatency : 0,
+          sndLatency: usesTsbpd(cfg) ? cfg.peerLatency : 0,
         }),
       },
     ];
@@ -352,7 +377,9 @@ export function negotiateAsResponder(
   parsed: ConclusionRequest,
   cfg: HandshakeConfig,
 ): { response: Handshake; negotiated: Negotiated } {
-  // Checked in libsrt's order: the HSREQ block, then KMREQ, then the config blocks.
+  // Checked in libsrt's order: the HSREQ block (version, then API), then KMREQ, then the config blocks.
+  const old = tooOld(parsed.hsreqVersion, cfg.minVersion);
+  if (old) throw new HandshakeRejection(RejectReason.VERSION, old);
   if (!!(parsed.hsreqFlags & SrtFlag.STREAM) !== streamApi(cfg)) {
     throw new HandshakeRejection(
       RejectReason.MESSAGEAPI,
@@ -377,10 +404,12 @@ export function negotiateAsResponder(
   // with TSBPD only if it sends with it, send with TSBPD only if it receives with it.
   const peerSendsTsbpd = (parsed.hsreqFlags & SrtFlag.TSBPDSND) !== 0;
   const peerRcvsTsbpd = (parsed.hsreqFlags & SrtFlag.TSBPDRCV) !== 0;
-  const rcvLatency = peerSendsTsbpd ? Math.max(cfg.rcvLatency, parsed.sndLatency) : 0;
+  // Without TSBPD of our own (SRTO_TSBPDMODE off) we take the peer's data as it comes.
+  const rcvsTsbpd = peerSendsTsbpd && usesTsbpd(cfg);
+  const rcvLatency = rcvsTsbpd ? Math.max(cfg.rcvLatency, parsed.sndLatency) : 0;
   const sndLatency = peerRcvsTsbpd ? Math.max(cfg.peerLatency, parsed.rcvLatency) : 0;
   let flags: number = SrtFlag.HAICRYPT | SrtFlag.FILTERCAP;
-  if (peerSendsTsbpd) flags |= SrtFlag.TSBPDRCV;
+  if (rcvsTsbpd) flags |= SrtFlag.TSBPDRCV;
   if (peerRcvsTsbpd) flags |= SrtFlag.TSBPDSND;
   if (cfg.tlpktDrop) flags |= SrtFlag.TLPKTDROP;
   if (cfg.nakReport) flags |= SrtFlag.NAKREPORT;

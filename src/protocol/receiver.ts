@@ -174,14 +174,14 @@ export class Receiver {
     this.ackSentNo[i] = -1;
     const rttSample = nowUs - this.ackSentUs[i];
     this.ctx.rtt.addSample(rttSample);
-    this.tsbpd.addDriftSample(pkt.timestamp, nowUs, rttSample);
+    if (this.ctx.cfg.driftTracer !== false) this.tsbpd.addDriftSample(pkt.timestamp, nowUs, rttSample);
     const seq = this.ackSentSeq[i];
     if (seqCmp(seq, this.lastAckAckedSeq) > 0) this.lastAckAckedSeq = seq;
   }
 
   /** A KEEPALIVE's timestamp is on the sender's clock: a drift sample (libsrt processKeepalive). */
   onKeepalive(pkt: ControlPacket, nowUs: number): void {
-    this.tsbpd.addDriftSample(pkt.timestamp, nowUs, this.ctx.rtt.srtt);
+    if (this.ctx.cfg.driftTracer !== false) this.tsbpd.addDriftSample(pkt.timestamp, nowUs, this.ctx.rtt.srtt);
   }
 
   /**
@@ -296,6 +296,11 @@ export class Receiver {
 
   // ------------------------------------------------------------------ TSBPD delivery
 
+  /** Too-late drop skips gaps at play time: without TSBPD there is none, and nothing is dropped (libsrt). */
+  private dropsTooLate(): boolean {
+    return this.ctx.cfg.tlpktDrop && this.ctx.cfg.tsbpd !== false;
+  }
+
   /** Local play time of a buffered packet; without TSBPD (file mode) everything is due now. */
   private playAtOf(offset: number): number {
     return this.ctx.cfg.tsbpd === false ? -Infinity : this.tsbpd.playTime(this.rcvBuf.timestampOf(offset));
@@ -317,7 +322,7 @@ export class Receiver {
   private nextPlayTime(): number {
     if (this.rcvBuf.stored === 0 || this.deliveryPaused) return Infinity;
     if (this.rcvBuf.peek()) return this.playAtOf(0);
-    if (!this.ctx.cfg.tlpktDrop) return Infinity;
+    if (!this.dropsTooLate()) return Infinity;
     const off = this.rcvBuf.firstStoredFrom(1, this.rcvBuf.offsetOf(this.rcvNext));
     return off < 0 ? Infinity : this.playAtOf(off);
   }
@@ -331,7 +336,7 @@ export class Receiver {
         out.delivered.push(this.rcvBuf.shift()!);
         continue;
       }
-      if (!this.ctx.cfg.tlpktDrop) return;
+      if (!this.dropsTooLate()) return;
       // Too-late drop: the head is missing but a later packet is due; skip the gap.
       const off = this.rcvBuf.firstStoredFrom(1, this.rcvBuf.offsetOf(this.rcvNext));
       if (off < 0 || this.playAtOf(off) > nowUs) return;

@@ -4,7 +4,7 @@
  * makes sendable goes out on the next tick, which the adapter runs once per event-loop turn after
  * the turn's datagrams, so a burst of NAKs costs one paced send, not one per NAK. Its timers (tick):
  *   sendPending      paced (re)transmission through a token bucket, retransmissions first
- *   dropTooLate      sender drop of packets older than max(peer latency, 1 s) + 20 ms
+ *   dropTooLate      sender drop of packets older than max(peer latency + sndDropDelay, 1 s) + 20 ms
  *   checkRexmitTimer retransmission without a NAK: file mode (LATEREXMIT), or a live peer without NAKREPORT
  */
 import { AckInfo, ControlType, encodeDropReq, HEADER_SIZE, Position, SeqRange, writeDataHeader } from './packet';
@@ -255,13 +255,16 @@ export class Sender {
     this.pacer.rate = this.cc.rate();
   }
 
+  /** libsrt sndDropTooLate: at least 1 s (an I-frame's worth), plus 20 ms of reaction time; SRTO_SNDDROPDELAY -1 is never. */
   private sndDropThresholdUs(): number {
-    return (Math.max(this.ctx.cfg.sndLatency, 1000) + 20) * 1000;
+    const extra = this.ctx.cfg.sndDropDelay ?? 0;
+    if (extra < 0) return Infinity;
+    return (Math.max(this.ctx.cfg.sndLatency + extra, 1000) + 20) * 1000;
   }
 
   /** Sender too-late drop: packets older than the peer could still play. */
   private dropTooLate(nowUs: number): void {
-    if (!this.ctx.cfg.tlpktDrop) return;
+    if (!this.ctx.cfg.tlpktDrop || (this.ctx.cfg.sndDropDelay ?? 0) < 0) return;
     const limit = nowUs - this.sndDropThresholdUs();
     let e = this.sndBuf.oldest();
     let n = 0;
@@ -293,7 +296,8 @@ export class Sender {
   private sendPending(nowUs: number, extraNew = 0): void {
     this.pacer.refill(nowUs);
     const rtt = this.ctx.rtt;
-    const rexmitHoldUs = rtt.srtt - 4 * rtt.rttVar;
+    // SRTO_RETRANSMITALGO 1 (libsrt's default) holds back repeats, only when the peer re-NAKs periodically.
+    const rexmitHoldUs = this.ctx.cfg.retransmitAlgo !== 0 && this.ctx.cfg.peerNakReport !== false ? rtt.srtt - 4 * rtt.rttVar : -Infinity;
     let budget = MAX_SEND_BURST;
     while (!this.rexmit.isEmpty) {
       if (budget === 0) return;
