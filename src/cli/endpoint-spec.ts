@@ -1,6 +1,6 @@
 import * as net from 'node:net';
 import { resolveOptions, type SrtOptions } from '../net/options';
-import { parseBoolParam, parseIntParam } from './param-values';
+import { parseBoolParam, parseByteParam, parseIntParam } from './param-values';
 import { PARAM_NAME_OF_OPTION, parseSrtParams } from './srt-params';
 import { redactUri, shownParam, shownText } from './redact';
 import { parseUri, type QueryParam } from './uri';
@@ -137,7 +137,7 @@ function resolveUdp(host: string, port: number, params: QueryParam[], raw: strin
     else if (key === 'source') spec.source = value.trim();
     else if (key === 'multicast') forcedMulticast = true; // srt-live-transmit: its presence, whatever its value
     else if (key === 'iptos') {
-      parseIntParam(key, value, 0, 255);
+      parseByteParam(key, value);
       spec.notes.push(`note: ${shownParam(key, value)} has no effect (Node's dgram cannot set IP_TOS)`);
     } else unknown.push(key);
   }

@@ -46,11 +46,17 @@ export function parseVersionParam(name: string, value: string): number {
   const dotted = /^(\d{1,3})\.(\d{1,3})(?:\.(\d{1,3}))?$/.exec(v);
   let n = NaN;
   if (dotted) {
-    const [maj, min, patch = 0] = dotted.slice(1).map((x) => Number(x ?? 0));
+    const [maj, min, patch] = dotted.slice(1).map((x) => Number(x ?? 0));
     if (maj <= 255 && min <= 255 && patch <= 255) n = (maj << 16) | (min << 8) | patch;
   } else if (/^0x[0-9a-f]{1,6}$/i.test(v) || /^(0|[1-9]\d{0,7})$/.test(v)) {
     n = Number(v);
   }
   if (!(n <= 0xffffff)) throw new UsageError(`${shownParam(name, value)}: expected a version such as 0x010300 or 1.3.0`);
   return n;
+}
+
+/** An IP header byte (iptos): decimal or 0x hex, as srt-live-transmit reads it (DSCP values are usually hex). */
+export function parseByteParam(name: string, value: string): number {
+  const v = value.trim();
+  return /^0x[0-9a-f]{1,2}$/i.test(v) ? Number(v) : parseIntParam(name, value, 0, 255);
 }

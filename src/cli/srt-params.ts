@@ -1,6 +1,6 @@
 import type { SrtOptions } from '../net/options';
 import { DEFAULT_MSS, MAX_LATENCY_MS, MAX_MSS, MAX_PAYLOAD, MAX_STREAM_ID, MIN_MSS, UDP_IP_HEADERS } from '../protocol/limits';
-import { parseBoolParam, parseDurationParam, parseIntParam, parseVersionParam } from './param-values';
+import { parseBoolParam, parseByteParam, parseDurationParam, parseIntParam, parseVersionParam } from './param-values';
 import { shownParam, shownText } from './redact';
 import type { QueryParam } from './uri';
 import { UsageError } from './usage-error';
@@ -152,7 +152,7 @@ export const SRT_PARAMS: Readonly<Record<string, Apply>> = {
   // 1..255, or libsrt's -1 for the system's (the library refuses 0).
   ipttl: int('ipTtl', -1, 255),
   iptos: (acc, v, key) => {
-    parseIntParam(key, v, -1, 255);
+    if (v.trim() !== '-1') parseByteParam(key, v);
     acc.out.notes.push(`note: ${shownParam(key, v)} has no effect (Node's dgram cannot set IP_TOS)`);
   },
   // libsrt's int: 1 / 0, or -1 for the system's (dual stack here).
