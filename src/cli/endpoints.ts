@@ -4,7 +4,7 @@ import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import { Readable, Writable, type Duplex } from 'node:stream';
-import { connect, createServer, type SrtSocket } from '../index';
+import { connect, createServer, type RejectInfo, type SrtSocket } from '../index';
 import { fmtHost, type EndpointSpec, type SrtSpec, type TcpSpec, type UdpSpec } from './endpoint-spec';
 
 /** Opens INPUT / OUTPUT endpoints as Node streams (the I/O half of endpoint-spec). */
@@ -147,6 +147,8 @@ async function openSrt(spec: SrtSpec, ctx: OpenContext, role: 'input' | 'output'
     if (!closed) { closed = true; server.close(); }
   };
   // Like srt-live-transmit: the first caller only; the listener is closed once it is accepted.
+  // A refused caller (minversion, passphrase...) is worth a line: it may be the one expected.
+  server.on('reject', (r: RejectInfo) => ctx.log(`refused ${fmtHost(r.address)}:${r.port}: ${r.reason}${r.message ? ` (${r.message})` : ''}`));
   server.on('connection', (sock: SrtSocket) => {
     if (accepted) { sock.destroy(); return; }
     accepted = true;
