@@ -192,7 +192,7 @@ describe('srt-pipe libsrt URL parameters against srt-live-transmit', function ()
       process.stderr.write('\n!!! ipttl on the wire: tshark is not on PATH, skipped\n');
       return this.skip();
     }
-    const [a, b] = [await freeUdpPort(), await freeUdpPort()];
+    const [a, b, sync] = [await freeUdpPort(), await freeUdpPort(), await freeUdpPort()];
     const data = randomBytes(1316 * 20, 'ttl');
     // A: srt-pipe listener (the server's UDP socket) with ipttl=7, srt-live-transmit caller with ipttl=9.
     // B: srt-pipe caller (its own UDP socket) with ipttl=5, srt-live-transmit listener with the system's 64.
@@ -202,10 +202,23 @@ describe('srt-pipe libsrt URL parameters against srt-live-transmit', function ()
     // Both answer before the capture starts: it holds the two connections' datagrams only.
     await waitForSrtListener(a, { peer: rxA });
     await waitForSrtListener(b, { peer: rxB });
-    const cap = spawnPeer(tshark, ['-l', '-i', 'lo', '-f', `udp port ${a} or udp port ${b}`, '-T', 'fields', '-e', 'udp.srcport', '-e', 'udp.dstport', '-e', 'ip.ttl'],
-      { name: 'tshark', captureStdout: true });
-    const ready = await Promise.race([cap.waitForStderr(/Capturing on/, 10000).then(() => true), cap.exited.then(() => false)]);
-    if (!ready) {
+    const cap = spawnPeer(tshark, ['-l', '-i', 'lo', '-f', `udp port ${a} or udp port ${b} or udp port ${sync}`,
+      '-T', 'fields', '-e', 'udp.srcport', '-e', 'udp.dstport', '-e', 'ip.ttl'], { name: 'tshark', captureStdout: true });
+    // tshark prints packets in order: once a datagram to `sync` is printed, the capture is live (start)
+    // or everything before it is printed (end).
+    const probe = dgram.createSocket('udp4');
+    onCleanup(() => { try { probe.close(); } catch { /* closed */ } });
+    const syncLines = () => cap.stdoutText().split('\n').filter((l) => l.split('\t')[1] === String(sync)).length;
+    const syncWith = async (): Promise<boolean> => {
+      const before = syncLines();
+      for (let i = 0; i < 100 && cap.exitStatus === null; i++) {
+        probe.send('sync', sync, '127.0.0.1');
+        await new Promise((r) => setTimeout(r, 100));
+        if (syncLines() > before) return true;
+      }
+      return false;
+    };
+    if (!(await syncWith())) {
       process.stderr.write(`\n!!! ipttl on the wire: tshark cannot capture on lo here, skipped\n${cap.diag()}\n`);
       return this.skip();
     }
@@ -218,11 +231,12 @@ describe('srt-pipe libsrt URL parameters against srt-live-transmit', function ()
     txB.proc.stdin!.end(data);
     expect((await txB.waitExit(10000)).code, txB.diag()).to.equal(0);
     await rxB.waitExit(5000);
+    expect(await syncWith(), 'tshark printed the closing sync datagram').to.equal(true);
     await cap.kill('SIGINT');
     const ttls = new Map<string, Set<number>>();
     for (const line of cap.stdoutText().split('\n')) {
       const [src, dst, ttl] = line.trim().split('\t').map(Number);
-      if (!ttl) continue;
+      if (!ttl || dst === sync) continue;
       const key = src === a ? 'from srt-pipe listener' : dst === a ? 'from slt caller' : src === b ? 'from slt listener' : 'from srt-pipe caller';
       if (!ttls.has(key)) ttls.set(key, new Set());
       ttls.get(key)!.add(ttl);
