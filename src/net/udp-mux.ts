@@ -71,7 +71,8 @@ export class UdpMux extends EventEmitter {
   /** `ipTtl` (SRTO_IPTTL): the TTL / hop limit set once bound; -1 or absent keeps the system's. */
   constructor(type: 'udp4' | 'udp6', ipv6Only = false, private readonly ipTtl = -1) {
     super();
-    this.socket = dgram.createSocket({ type, ipv6Only, recvBufferSize: 4 << 20, sendBufferSize: 4 << 20, lookup: literalLookup as never });
+    // IPV6_V6ONLY means nothing to an IPv4 socket (libsrt sets it on IPv6 ones only); libuv refuses it there.
+    this.socket = dgram.createSocket({ type, ipv6Only: type === 'udp6' && ipv6Only, recvBufferSize: 4 << 20, sendBufferSize: 4 << 20, lookup: literalLookup as never });
     this.socket.on('message', (msg, rinfo) => this.route(msg, rinfo));
     this.socket.on('error', (err: Error & { code?: string }) => {
       if (this.binding) return;
