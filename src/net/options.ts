@@ -73,7 +73,7 @@ export interface SrtOptions {
   /**
    * Retransmission algorithm (SRTO_RETRANSMITALGO): 1 (default) skips a NAKed packet already
    * retransmitted within the last SRTT - 4·RTTVar when the peer sends periodic NAKs (fewer
-   * duplicate retransmissions); 0 resends every NAKed packet at once, as libsrt before 1.4.2.
+   * duplicate retransmissions); 0 resends every NAKed packet, libsrt's default before 1.4.4.
    * File mode's default is 0.
    */
   retransmitAlgo?: 0 | 1;
