@@ -14,6 +14,7 @@ import { randomIsn, tsWrap } from '../protocol/sequence';
 import { nowUs } from './clock';
 import { rejectionError, SrtError, srtError } from './errors';
 import { ConnectOptions, cryptoFor, handshakeConfig } from './options';
+import { scheduler, Scheduled } from './scheduler';
 import { AttachParams, SrtSocket } from './srt-socket';
 import { UdpMux } from './udp-mux';
 
@@ -52,12 +53,20 @@ interface HandshakeRun {
   onPacket(pkt: ControlPacket | null, msg: Buffer, rinfo: dgram.RemoteInfo): void;
 }
 
-/** The shared part of caller and rendezvous: socket, resends, timeout, failure and hand-over. */
-class HandshakeDriver {
+/**
+ * The shared part of caller and rendezvous: socket, resends, timeout, failure and hand-over.
+ * Its two deadlines (next resend, connect timeout) run from the process scheduler like a
+ * connection's: no timer of its own.
+ */
+class HandshakeDriver implements Scheduled {
   done = false;
   readonly startUs = nowUs();
-  private resend?: NodeJS.Timeout;
-  private timeout?: NodeJS.Timeout;
+  /** @internal Owned by the scheduler. */
+  dueUs = Infinity;
+  private nextResendUs = Infinity;
+  private timeoutAtUs = Infinity;
+  private timeoutMs = 0;
+  private run?: HandshakeRun;
   private readonly onDestroyed = () => {
     if (!this.done) {
       this.finish();
@@ -83,22 +92,33 @@ class HandshakeDriver {
       run.onPacket(pkt && pkt.kind === 'control' ? pkt : null, msg, rinfo);
     };
     this.mux.register(this.socketId, { onDatagram: handler });
-    const send = () => {
-      const out = run.current();
-      if (out) this.sendHs(out.hs, out.destId);
-    };
-    this.resend = setInterval(send, HS_RESEND_MS);
-    this.timeout = setTimeout(() => {
-      this.fail(
-        srtError('ETIMEDOUT', `SRT connection to ${this.address}:${this.port} timed out after ${timeoutMs} ms`, {
+    this.run = run;
+    this.timeoutMs = timeoutMs;
+    const now = nowUs();
+    this.timeoutAtUs = now + timeoutMs * 1000;
+    this.nextResendUs = now;
+    this.onDue(now);
+  }
+
+  /** The scheduler's call: resend the current handshake every 250 ms until done or timed out. */
+  onDue(now: number): void {
+    if (this.done || !this.run) return;
+    if (now >= this.timeoutAtUs) {
+      return this.fail(
+        srtError('ETIMEDOUT', `SRT connection to ${this.address}:${this.port} timed out after ${this.timeoutMs} ms`, {
           reason: 'SRT_REJ_TIMEOUT',
           rejectCode: RejectReason.TIMEOUT,
           address: this.address,
           port: this.port,
         }),
       );
-    }, timeoutMs);
-    send();
+    }
+    if (now >= this.nextResendUs) {
+      const out = this.run.current();
+      if (out) this.sendHs(out.hs, out.destId);
+      this.nextResendUs = now + HS_RESEND_MS * 1000;
+    }
+    scheduler.schedule(this, Math.min(this.nextResendUs, this.timeoutAtUs), now);
   }
 
   /** Packets to destination ID 0 (a rendezvous peer that does not know our ID yet). */
@@ -124,8 +144,7 @@ class HandshakeDriver {
 
   private finish(): void {
     this.done = true;
-    clearInterval(this.resend);
-    clearTimeout(this.timeout);
+    scheduler.cancel(this);
     this.sock.off('srt-destroyed', this.onDestroyed);
     this.mux.unregister(this.socketId);
     this.mux.requestHandler = undefined;
