@@ -12,7 +12,7 @@ import { RejectReason } from '../protocol/reject-reason';
 import { Outgoing, RendezvousHandshake } from '../protocol/rendezvous';
 import { randomIsn, tsWrap } from '../protocol/sequence';
 import { nowUs } from './clock';
-import { rejectionError, SrtError, srtError } from './errors';
+import { abortError, rejectionError, SrtError, srtError } from './errors';
 import { ConnectOptions, cryptoFor, handshakeConfig } from './options';
 import { scheduler, Scheduled } from './scheduler';
 import { AttachParams, SrtSocket } from './srt-socket';
@@ -36,8 +36,20 @@ export function connect(a: ConnectOptions | number, b?: string | (() => void), c
   const sock = new SrtSocket(options);
   sock.connecting = true;
   if (cb) sock.once('connect', cb);
+  if (options.signal) destroyOnAbort(sock, options.signal);
   void run(sock, options);
   return sock;
+}
+
+/** connect({ signal }): an abort destroys the socket, whether still connecting or connected. */
+function destroyOnAbort(sock: SrtSocket, signal: AbortSignal): void {
+  const onAbort = () => {
+    sock.connecting = false;
+    sock.destroy(abortError(signal.reason));
+  };
+  if (signal.aborted) return void process.nextTick(onAbort);
+  signal.addEventListener('abort', onAbort, { once: true });
+  sock.once('close', () => signal.removeEventListener('abort', onAbort));
 }
 
 async function resolve(host: string): Promise<{ address: string; family: number }> {
@@ -81,7 +93,7 @@ class HandshakeDriver implements Scheduled {
     readonly port: number,
     readonly socketId: number,
   ) {
-    sock.once('srt-destroyed', this.onDestroyed);
+    sock.onDestroyedInternal = this.onDestroyed;
     mux.on('error', (err: Error) => (this.done ? sock.destroy(err) : this.fail(err as SrtError)));
   }
 
@@ -145,7 +157,7 @@ class HandshakeDriver implements Scheduled {
   private finish(): void {
     this.done = true;
     scheduler.cancel(this);
-    this.sock.off('srt-destroyed', this.onDestroyed);
+    this.sock.onDestroyedInternal = undefined;
     this.mux.unregister(this.socketId);
     this.mux.requestHandler = undefined;
   }

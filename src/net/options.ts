@@ -80,6 +80,11 @@ export interface ConnectOptions extends SrtOptions {
   /** Local address/port to bind the caller's UDP socket to. */
   localAddress?: string;
   localPort?: number;
+  /**
+   * Aborting destroys the socket with an AbortError, as net.connect's: during the handshake it
+   * stops at once (no waiting for connectTimeout); once connected it closes the connection.
+   */
+  signal?: AbortSignal;
 }
 
 export interface ServerOptions extends SrtOptions {

@@ -28,7 +28,7 @@ import { Receiver } from './receiver';
 import { RttEstimator } from './rtt';
 import { PACKET_OVERHEAD, Sender } from './sender';
 import { tsWrap } from './sequence';
-import { CounterName, Counters, Ctr } from './stats';
+import { CounterName, Counters, Ctr, type SrtStats } from './stats';
 import type { TsbpdClock } from './tsbpd';
 
 export { MAX_PAYLOAD } from './limits';
@@ -292,7 +292,7 @@ export class SrtConnection implements EngineContext {
   }
 
   /** libsrt-style statistics (srt_bstats names and units). */
-  stats(nowUs: number, clear = false): Record<string, number> {
+  stats(nowUs: number, clear = false): SrtStats {
     const s = this.counters.snapshot(clear);
     // libsrt's byte counters include each packet's headers (16 SRT + 28 UDP/IPv4), payloads do not.
     for (const [bytes, pkts] of BYTES_WITH_HEADERS) {
@@ -311,6 +311,6 @@ export class SrtConnection implements EngineContext {
     s.mbpsSendRate = (s.byteSent * 8) / intervalUs;
     this.sender.stats(s, nowUs);
     this.receiver.stats(s, nowUs);
-    return s;
+    return s as SrtStats; // every name: test/unit/stats.test.ts
   }
 }
