@@ -8,8 +8,8 @@ export interface CliOptions {
   version: boolean;
   input: string;
   output: string;
-  /** Stats interval in ms; undefined = no stats. */
-  statsMs?: number;
+  /** A stats report every this many packets (srt-live-transmit's -s); undefined = no stats. */
+  statsEvery?: number;
   statsFormat: StatsFormat;
   statsOut?: string;
   fullStats: boolean;
@@ -84,10 +84,9 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
     opts.statsFormat = f;
   }
   if (v.stats !== undefined) {
-    if (!/^\d+$/.test(v.stats) || Number(v.stats) < 1) throw new UsageError(`-s ${redactUri(v.stats)}: expected an interval in milliseconds`);
-    opts.statsMs = Number(v.stats);
-  } else if (v.pf !== undefined || v.statsout !== undefined || v.fullstats) {
-    opts.statsMs = 1000; // asking for a stats format or file implies stats
+    if (!/^\d+$/.test(v.stats)) throw new UsageError(`-s ${redactUri(v.stats)}: expected a number of packets`);
+    // As srt-live-transmit: 0 is off, and -pf, -statsout, -f alone print nothing.
+    if (Number(v.stats) > 0) opts.statsEvery = Number(v.stats);
   }
   return opts;
 }
@@ -126,10 +125,12 @@ SRT parameters (srt-live-transmit names and units):
   Unknown parameters are an error.
 
 Options:
-  -s, -stats MS         print SRT statistics every MS milliseconds (stderr)
-  -pf FORMAT            stats format: default (one line), json (JSON lines), csv (header + rows)
-  -statsout FILE        write stats to FILE instead of stderr
-  -f, -fullstats        cumulative counters instead of per-interval ones
+  -s, -stats N          SRT statistics every N packets of each SRT side, as srt-live-transmit:
+                        on stdout (stderr when OUTPUT is stdout); 0 = none (default)
+  -pf FORMAT            stats format: default (text block), json (a JSON object per line),
+                        csv (header + rows); srt-live-transmit's fields and layout
+  -statsout FILE        write stats to FILE instead
+  -f, -fullstats        counters since the connection started instead of since the last report
   -q, -quiet            no warnings or notes
   -v, -verbose          connection events on stderr
   -h, -help             this help

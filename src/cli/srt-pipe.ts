@@ -88,13 +88,13 @@ async function run(opts: CliOptions, inSpec: EndpointSpec, outSpec: EndpointSpec
   let input: Opened | undefined;
   let output: Opened | undefined;
   let statsFile: fs.WriteStream | undefined;
-  const stats = opts.statsMs !== undefined ? new StatsPrinter(lineWriter(), opts.statsFormat, !opts.fullStats) : undefined;
+  const stats = opts.statsEvery !== undefined ? new StatsPrinter(statsWriter(), opts.statsFormat, opts.statsEvery, opts.fullStats) : undefined;
 
-  function lineWriter(): (line: string) => void {
-    return (line) => {
-      if (statsFile) statsFile.write(line + '\n');
-      else process.stderr.write(line + '\n');
-    };
+  // As srt-live-transmit: stats on stdout unless -statsout; on stderr when the data goes to stdout
+  // (where slt refuses to run).
+  function statsWriter(): (text: string) => void {
+    const tty = outSpec.kind === 'stdio' ? process.stderr : process.stdout;
+    return (text) => { (statsFile ?? tty).write(text); };
   }
 
   const cleanup = () => {
@@ -125,13 +125,12 @@ async function run(opts: CliOptions, inSpec: EndpointSpec, outSpec: EndpointSpec
     return 1;
   }
 
-  if (stats) {
-    if (input.srt) stats.add('input', inSpec.kind === 'srt' ? inSpec.label : 'srt', input.srt);
-    if (output.srt) stats.add('output', outSpec.kind === 'srt' ? outSpec.label : 'srt', output.srt);
-    stats.start(opts.statsMs!);
-  }
-
   const valve = new Valve();
+  if (stats) {
+    if (input.srt) stats.add('input', input.srt);
+    if (output.srt) stats.add('output', output.srt);
+    valve.onChunk = (n) => stats.onChunk(n);
+  }
   const inp = input;
   const out = output;
   stopPipe = () => {

@@ -7,6 +7,8 @@ import { Transform, type TransformCallback } from 'node:stream';
  */
 export class Valve extends Transform {
   bytes = 0;
+  /** Called with each chunk's size once it is passed on (stats count packets with it). */
+  onChunk?: (bytes: number) => void;
   private stopped = false;
 
   constructor() {
@@ -17,6 +19,7 @@ export class Valve extends Transform {
     if (this.stopped) { cb(); return; }
     this.bytes += chunk.length;
     cb(null, chunk);
+    this.onChunk?.(chunk.length);
   }
 
   stop(): void {
