@@ -3,7 +3,7 @@ export type { SrtSocketEvents } from './net/srt-socket';
 export { connect } from './net/connect';
 export { SrtServer, createServer } from './net/srt-server';
 export type { RejectInfo, ServerCounters, SrtServerEvents, ListenOptions } from './net/srt-server';
-export type { SrtOptions, ConnectOptions, ServerOptions } from './net/options';
+export type { SrtOptions, ConnectOptions, ServerOptions, RuntimeOptions } from './net/options';
 export type { SrtError } from './net/errors';
 export { ConnectionRequest, RejectCode } from './net/connection-request';
 export type { RejectCodeName } from './protocol/reject-reason';

@@ -252,6 +252,30 @@ export function resolveBacklog(v: number | undefined): number {
  * Per-connection options over the server's: a key given as undefined keeps the server's value
  * (`accept({ passphrase: undefined })` must not erase the server's passphrase).
  */
+/**
+ * The options an application may change on a connected socket, as libsrt's srt_setsockflag after
+ * connect (its "post" options): the sending bandwidth and linger. Everything else is negotiated in
+ * the handshake or sizes buffers, and is fixed once connected.
+ */
+export const RUNTIME_OPTIONS = ['maxBw', 'inputBw', 'minInputBw', 'overheadBw', 'linger'] as const;
+export type RuntimeOptions = Pick<SrtOptions, (typeof RUNTIME_OPTIONS)[number]>;
+
+/** Validates runtime changes as resolveOptions does; throws on any other option. */
+export function resolveRuntimeOptions(changes: RuntimeOptions): Partial<Pick<ResolvedOptions, (typeof RUNTIME_OPTIONS)[number]>> {
+  const allowed: readonly string[] = RUNTIME_OPTIONS;
+  for (const k of Object.keys(changes)) {
+    if (!allowed.includes(k)) {
+      const err = new TypeError(`options.${k} cannot be changed on a connected socket (only ${RUNTIME_OPTIONS.join(', ')})`) as TypeError & { code: string };
+      err.code = 'ERR_SRT_OPTION_NOT_RUNTIME';
+      throw err;
+    }
+  }
+  const resolved = resolveOptions(changes);
+  const out: Partial<Pick<ResolvedOptions, (typeof RUNTIME_OPTIONS)[number]>> = {};
+  for (const k of RUNTIME_OPTIONS) if (changes[k] !== undefined) out[k] = resolved[k];
+  return out;
+}
+
 export function withOverrides<T extends SrtOptions>(base: T, overrides: SrtOptions): T {
   const out: T = { ...base };
   for (const [k, v] of Object.entries(overrides)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;

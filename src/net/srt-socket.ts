@@ -17,7 +17,7 @@ import { ControlType, DataPacket, decodePacket, Position } from '../protocol/pac
 import { Ctr, emptyStats, type SrtStats } from '../protocol/stats';
 import { nowUs } from './clock';
 import { SrtError, srtError } from './errors';
-import { ResolvedOptions, resolveOptions, SrtOptions } from './options';
+import { ResolvedOptions, resolveOptions, resolveRuntimeOptions, type RuntimeOptions, SrtOptions } from './options';
 import { Scheduled, scheduler } from './scheduler';
 import type { TypedListener } from './typed-listener';
 import type { MuxEndpoint, UdpMux } from './udp-mux';
@@ -574,6 +574,19 @@ export class SrtSocket extends Duplex implements MuxEndpoint, Scheduled {
       }
     }, delay);
     this.idleTimer.unref();
+  }
+
+  /**
+   * Changes options on a live socket, as libsrt's srt_setsockflag after connect: the sending
+   * bandwidth (maxBw, inputBw, minInputBw, overheadBw; the pacing follows at once) and linger.
+   * Other options throw ERR_SRT_OPTION_NOT_RUNTIME; bad values throw as in connect().
+   */
+  setOptions(changes: RuntimeOptions): this {
+    const r = resolveRuntimeOptions(changes);
+    const o = this.options as { -readonly [K in keyof ResolvedOptions]: ResolvedOptions[K] };
+    Object.assign(o, r);
+    this.engine?.setBandwidth({ maxBw: o.maxBw, inputBw: o.inputBw, minInputBw: o.minInputBw, overheadBw: o.overheadBw });
+    return this;
   }
 
   /** libsrt-style statistics (srt_bstats names); `clear` resets the interval counters. */

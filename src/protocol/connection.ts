@@ -10,6 +10,7 @@
  * tick() runs every timer that is due and returns the next deadline; the adapter arms one timer
  * for it. (The handshake's timers are the caller's and listener's; linger is the socket's.)
  */
+import type { BandwidthOptions } from './congestion';
 import type { CryptoControl } from './crypto-control';
 import type { EngineContext } from './engine-context';
 import { Outbox } from './outbox';
@@ -128,6 +129,11 @@ export class SrtConnection implements EngineContext {
   /** As writable; when false, the outbox will say drain once there is room. */
   canWrite(): boolean {
     return this.sender.canWrite();
+  }
+
+  /** Bandwidth options changed on the connected socket (srt_setsockflag's SRTO_MAXBW...). */
+  setBandwidth(bw: BandwidthOptions): void {
+    this.sender.setBandwidth(bw);
   }
 
   /** Everything written was acknowledged (or dropped). */

@@ -126,6 +126,33 @@ describe('net conventions', function () {
     });
   });
 
+  describe('setOptions() on a live socket', () => {
+    it('changes the sending bandwidth at once, before and after connecting', async () => {
+      const server = await listening({ port: 0, host: '127.0.0.1' });
+      servers.push(server);
+      const caller = connect({ port: server.address()!.port, host: '127.0.0.1', maxBw: 1_000_000 });
+      caller.setOptions({ maxBw: 2_000_000 }); // before the handshake: the connection starts with it
+      await once(caller, 'connect');
+      expect(caller.getStats().mbpsMaxBW).to.equal(16);
+      caller.setOptions({ maxBw: 125_000 });
+      expect(caller.getStats().mbpsMaxBW).to.equal(1);
+      caller.setOptions({ maxBw: 0, inputBw: 100_000, overheadBw: 50 });
+      expect(caller.getStats().mbpsMaxBW).to.equal(1.2);
+      caller.setOptions({ linger: 0 });
+      caller.destroy();
+    });
+
+    it('refuses options fixed at connection, and bad values, leaving the socket unchanged', () => {
+      const sock = connect({ port: 9, host: '127.0.0.1', maxBw: 1_000_000 });
+      sock.on('error', () => undefined);
+      expect(() => sock.setOptions({ latency: 50 } as never)).to.throw(TypeError).with.property('code', 'ERR_SRT_OPTION_NOT_RUNTIME');
+      expect(() => sock.setOptions({ maxBw: -5 })).to.throw(RangeError).with.property('code', 'ERR_OUT_OF_RANGE');
+      expect(() => sock.setOptions({ overheadBw: 200 })).to.throw(RangeError);
+      expect(sock.options.maxBw).to.equal(1_000_000);
+      sock.destroy();
+    });
+  });
+
   describe("'end' before 'close'", () => {
     for (const how of ['for await', "'data'", 'pipeline'] as const) {
       it(`an accepted socket read with ${how}`, async () => {
