@@ -1,6 +1,8 @@
 export { SrtSocket } from './net/srt-socket';
 export type { SrtSocketEvents } from './net/srt-socket';
 export { connect } from './net/connect';
+export { ReconnectingSocket } from './net/reconnecting-socket';
+export type { ReconnectingOptions, ReconnectInfo, ReconnectingSocketEvents, RetryOptions } from './net/reconnecting-socket';
 export { SrtServer, createServer } from './net/srt-server';
 export type { RejectInfo, ServerCounters, SrtServerEvents, ListenOptions } from './net/srt-server';
 export type { SrtOptions, ConnectOptions, ServerOptions, RuntimeOptions } from './net/options';
