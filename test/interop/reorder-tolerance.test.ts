@@ -89,10 +89,10 @@ describe(`interop: reorder tolerance, srt-live-transmit -> relay (8 % held back 
   afterEach(function () { return cleanupPeers(this); });
   after(function () {
     if (runs.length === 0) return;
-    console.log(`      ${'receiver'.padEnd(26)}${'exact'.padStart(6)}${'held'.padStart(6)}${'lost'.padStart(6)}${'NAKed'.padStart(7)}` +
+    console.log(`      ${'receiver'.padEnd(32)}${'exact'.padStart(6)}${'held'.padStart(6)}${'lost'.padStart(6)}${'NAKed'.padStart(7)}` +
       `${'rexmits'.padStart(9)}${'distance'.padStart(10)}${'tolerance'.padStart(11)}`);
     for (const r of runs) {
-      console.log(`      ${r.label.padEnd(26)}${String(r.exact).padStart(6)}${String(r.relay.reordered).padStart(6)}` +
+      console.log(`      ${r.label.padEnd(32)}${String(r.exact).padStart(6)}${String(r.relay.reordered).padStart(6)}` +
         `${String(r.relay.droppedData).padStart(6)}${String(r.naked).padStart(7)}${String(r.relay.seenRexmit).padStart(9)}` +
         `${String(r.reorderDistance ?? '-').padStart(10)}${String(r.reorderTolerance ?? '-').padStart(11)}`);
     }
