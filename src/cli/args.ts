@@ -116,6 +116,8 @@ SRT parameters (srt-live-transmit names and units):
   payloadsize (bytes, <= 1456)   mss   fc (packets)   maxbw (bytes/s, -1 = default)
   rcvbuf, sndbuf (bytes)   conntimeo, peeridletimeo (ms)   linger (s)
   tlpktdrop, nakreport (0/1, true/false, on/off)
+  lossmaxttl (packets, default 0)   reorder tolerance: a gap waits for up to this many later
+                                     packets before it is NAKed (for links that reorder)
   mode=caller|listener   adapter, bind (local address)   port (caller's local port)
   inputbw, mininputbw (bytes/s), oheadbw (%)   used when maxbw=0
   passphrase (10..80 bytes), pbkeylen (0/16/24/32), enforcedencryption (0/1),

@@ -139,7 +139,7 @@ export const SRT_PARAMS: Readonly<Record<string, Apply>> = {
   inputbw: int('inputBw', 0, Number.MAX_SAFE_INTEGER),
   mininputbw: int('minInputBw', 0, Number.MAX_SAFE_INTEGER),
   oheadbw: int('overheadBw', 5, 100),
-  lossmaxttl: unsupported('lossmaxttl'),
+  lossmaxttl: int('lossMaxTtl', 0, 0x7fffffff),
   retransmitalgo: unsupported('retransmitalgo'),
   snddropdelay: unsupported('snddropdelay'),
   minversion: unsupported('minversion'),
@@ -200,5 +200,5 @@ export const PARAM_NAME_OF_OPTION: Readonly<Record<string, string>> = {
   tlpktDrop: 'tlpktdrop', nakReport: 'nakreport', passphrase: 'passphrase', pbKeyLen: 'pbkeylen',
   enforcedEncryption: 'enforcedencryption', kmRefreshRate: 'kmrefreshrate', kmPreAnnounce: 'kmpreannounce',
   cryptoMode: 'cryptomode', inputBw: 'inputbw', minInputBw: 'mininputbw', overheadBw: 'oheadbw',
-  transType: 'transtype', messageApi: 'messageapi',
+  transType: 'transtype', messageApi: 'messageapi', lossMaxTtl: 'lossmaxttl',
 };

@@ -35,6 +35,12 @@ export interface SrtOptions {
   tlpktDrop?: boolean;
   /** Periodic NAK reports (SRTO_NAKREPORT). Default true. */
   nakReport?: boolean;
+  /**
+   * Reorder tolerance's maximum, in packets (SRTO_LOSSMAXTTL): on a link that reorders, a gap waits
+   * for up to this many later packets before it is NAKed, so a packet that is only late costs no
+   * retransmission. The tolerance starts there and adapts, as libsrt's. Default 0: NAK at once.
+   */
+  lossMaxTtl?: number;
   /** Stream ID sent by a caller (SRTO_STREAMID), at most 512 bytes. */
   streamId?: string;
   /** Enables AES encryption (SRTO_PASSPHRASE), 10 to 80 bytes. Never logged or inspected. */
@@ -131,6 +137,7 @@ export interface ResolvedOptions {
   overheadBw: number;
   tlpktDrop: boolean;
   nakReport: boolean;
+  lossMaxTtl: number;
   streamId: string;
   linger: number;
   transType: 'live' | 'file';
@@ -158,6 +165,7 @@ export const DEFAULTS: ResolvedOptions = {
   overheadBw: 25,
   tlpktDrop: true,
   nakReport: true,
+  lossMaxTtl: 0,
   streamId: '',
   linger: 3000,
   transType: 'live',
@@ -213,6 +221,7 @@ export function resolveOptions(o: SrtOptions = {}): ResolvedOptions {
   if (o.overheadBw !== undefined) r.overheadBw = checkInt('overheadBw', o.overheadBw, 5, 100);
   if (o.tlpktDrop !== undefined) r.tlpktDrop = !!o.tlpktDrop;
   if (o.nakReport !== undefined) r.nakReport = !!o.nakReport;
+  if (o.lossMaxTtl !== undefined) r.lossMaxTtl = checkInt('lossMaxTtl', o.lossMaxTtl, 0, 0x7fffffff);
   if (o.linger !== undefined) r.linger = checkInt('linger', o.linger, 0, 0x7fffffff);
   if (o.passphrase !== undefined && o.passphrase !== '') {
     if (typeof o.passphrase !== 'string') throw new TypeError('options.passphrase must be a string');

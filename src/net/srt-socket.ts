@@ -203,6 +203,7 @@ export class SrtSocket extends Duplex implements MuxEndpoint, Scheduled {
       overheadBw: o.overheadBw,
       tlpktDrop: o.tlpktDrop,
       nakReport: o.nakReport,
+      lossMaxTtl: o.lossMaxTtl,
       crypto: p.crypto,
       // TSBPD on receive only when the peer timestamps for it (live); file mode delivers at once.
       tsbpd: o.transType !== 'file' && (n.peerFlags & SrtFlag.TSBPDSND) !== 0,

@@ -70,6 +70,8 @@ export interface ConnectionConfig {
   overheadBw?: number;
   tlpktDrop: boolean;
   nakReport: boolean;
+  /** Reorder tolerance's maximum, packets (SRTO_LOSSMAXTTL); 0 (default): every gap is NAKed at once. */
+  lossMaxTtl?: number;
   /** Keys and KM refresh; data is sent encrypted once it holds a sending key. */
   crypto?: CryptoControl;
   /** Deliver at timestamp + latency (live); false delivers in order at once (file mode). Default true. */

@@ -27,6 +27,7 @@ export const GAUGES = [
   'byteAvailSndBuf', 'mbpsMaxBW', 'mbpsBandwidth', 'usPktSndPeriod',
   // receiver
   'pktRcvBuf', 'byteRcvBuf', 'msRcvBuf', 'byteAvailRcvBuf', 'pktRcvDriftCorrections', 'usRcvDrift', 'pktRcvLossRanges',
+  'pktReorderDistance', 'pktReorderTolerance',
 ] as const;
 
 export type GaugeName = (typeof GAUGES)[number];

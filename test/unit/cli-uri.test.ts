@@ -226,6 +226,13 @@ describe('cli: SRT parameters', () => {
     usageError(() => p('cryptomode=3'), /cryptomode=3/);
   });
 
+  it('lossmaxttl: the reorder tolerance in packets (lossMaxTtl)', () => {
+    expect(p('lossmaxttl=20').options).to.deep.equal({ lossMaxTtl: 20 });
+    expect(p('lossmaxttl=0').options).to.deep.equal({ lossMaxTtl: 0 });
+    usageError(() => p('lossmaxttl=-1'), /lossmaxttl/);
+    usageError(() => p('lossmaxttl=many'), /lossmaxttl/);
+  });
+
   it('fails clearly on known but unsupported parameters, without echoing secrets', () => {
     for (const q of ['packetfilter=fec,cols:10']) {
       const key = q.split('=')[0];
