@@ -263,10 +263,10 @@ export function resolveBacklog(v: number | undefined): number {
  */
 /**
  * The options an application may change on a connected socket, as libsrt's srt_setsockflag after
- * connect (its "post" options): the sending bandwidth and linger. Everything else is negotiated in
+ * connect (its "post" options): the sending bandwidth, linger and the reorder tolerance. Everything else is negotiated in
  * the handshake or sizes buffers, and is fixed once connected.
  */
-export const RUNTIME_OPTIONS = ['maxBw', 'inputBw', 'minInputBw', 'overheadBw', 'linger'] as const;
+export const RUNTIME_OPTIONS = ['maxBw', 'inputBw', 'minInputBw', 'overheadBw', 'linger', 'lossMaxTtl'] as const;
 export type RuntimeOptions = Pick<SrtOptions, (typeof RUNTIME_OPTIONS)[number]>;
 
 /** Validates runtime changes as resolveOptions does; throws on any other option. */

@@ -579,7 +579,8 @@ export class SrtSocket extends Duplex implements MuxEndpoint, Scheduled {
 
   /**
    * Changes options on a live socket, as libsrt's srt_setsockflag after connect: the sending
-   * bandwidth (maxBw, inputBw, minInputBw, overheadBw; the pacing follows at once) and linger.
+   * bandwidth (maxBw, inputBw, minInputBw, overheadBw; the pacing follows at once), linger and
+   * lossMaxTtl (the reorder tolerance restarts at the new maximum, as libsrt's).
    * Other options throw ERR_SRT_OPTION_NOT_RUNTIME; bad values throw as in connect().
    */
   setOptions(changes: RuntimeOptions): this {
@@ -587,6 +588,7 @@ export class SrtSocket extends Duplex implements MuxEndpoint, Scheduled {
     const o = this.options as { -readonly [K in keyof ResolvedOptions]: ResolvedOptions[K] };
     Object.assign(o, r);
     this.engine?.setBandwidth({ maxBw: o.maxBw, inputBw: o.inputBw, minInputBw: o.minInputBw, overheadBw: o.overheadBw });
+    if (r.lossMaxTtl !== undefined) this.engine?.setLossMaxTtl(r.lossMaxTtl);
     return this;
   }
 

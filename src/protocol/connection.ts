@@ -138,6 +138,11 @@ export class SrtConnection implements EngineContext {
     this.sender.setBandwidth(bw);
   }
 
+  /** lossMaxTtl changed on the connected socket (SRTO_LOSSMAXTTL is a post option in libsrt too). */
+  setLossMaxTtl(max: number): void {
+    this.receiver.setLossMaxTtl(max);
+  }
+
   /** Everything written was acknowledged (or dropped). */
   get flushed(): boolean {
     return this.sender.flushed;

@@ -369,6 +369,11 @@ export class Receiver {
   }
 
   /** The receiver's part of the statistics. */
+  /** lossMaxTtl changed on the connected socket. */
+  setLossMaxTtl(max: number): void {
+    this.reorder.setMax(max);
+  }
+
   stats(s: Record<string, number>, nowUs: number): void {
     const pkt = this.ctx.cfg.payloadSize + PACKET_OVERHEAD;
     s.pktRcvBuf = this.rcvBuf.stored;

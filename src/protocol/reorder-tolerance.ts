@@ -52,7 +52,13 @@ export class ReorderTolerance {
   private readonly due: number[] = [];
   private head = 0;
 
-  constructor(readonly max: number, private readonly maxWaiting: number) {
+  constructor(public max: number, private readonly maxWaiting: number) {
+    this.tolerance = max;
+  }
+
+  /** lossMaxTtl changed on a connected socket: as libsrt's setsockopt, the tolerance restarts at the new maximum. */
+  setMax(max: number): void {
+    this.max = max;
     this.tolerance = max;
   }
 

@@ -139,6 +139,9 @@ describe('net conventions', function () {
       caller.setOptions({ maxBw: 0, inputBw: 100_000, overheadBw: 50 });
       expect(caller.getStats().mbpsMaxBW).to.equal(1.2);
       caller.setOptions({ linger: 0 });
+      expect(caller.getStats().pktReorderTolerance).to.equal(0);
+      caller.setOptions({ lossMaxTtl: 30 });
+      expect(caller.getStats().pktReorderTolerance).to.equal(30);
       caller.destroy();
     });
 
