@@ -1,10 +1,14 @@
 import { parseArgs } from 'node:util';
 import { redactUri } from './redact';
+import { parseRunOptions, RUN_ALIASES, RUN_DEFAULTS, RUN_PARSE_OPTIONS, type RunOptions } from './run-options';
 import { parseStatsFormat, type StatsFormat } from './stats-printer';
 import { UsageError } from './usage-error';
 
-export interface CliOptions {
+/** The run options (timer, chunks, logging...) are in run-options.ts. */
+export interface CliOptions extends RunOptions {
   help: boolean;
+  /** `-h logging`: the logging help. */
+  helpTopic?: 'logging';
   version: boolean;
   input: string;
   output: string;
@@ -27,6 +31,7 @@ const ALIASES: Readonly<Record<string, string>> = {
   v: 'verbose', verbose: 'verbose',
   h: 'help', help: 'help',
   version: 'version',
+  ...RUN_ALIASES,
 };
 
 /**
@@ -63,6 +68,7 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
         verbose: { type: 'boolean', short: 'v' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
+        ...RUN_PARSE_OPTIONS,
       },
     });
   } catch (err) {
@@ -71,13 +77,14 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
   const { values: v, positionals } = parsed;
   const base = {
     help: !!v.help, version: !!v.version, fullStats: !!v.fullstats, quiet: !!v.quiet, verbose: !!v.verbose,
-    statsFormat: 'default' as StatsFormat, input: '', output: '',
+    statsFormat: 'default' as StatsFormat, input: '', output: '', ...RUN_DEFAULTS,
   };
-  if (base.help || base.version) return base;
+  if (base.help) return { ...base, ...(positionals[0]?.toLowerCase() === 'logging' ? { helpTopic: 'logging' as const } : {}) };
+  if (base.version) return base;
   if (positionals.length !== 2) {
     throw new UsageError(positionals.length < 2 ? 'expected INPUT and OUTPUT' : `too many arguments: ${positionals.slice(2).map(redactUri).join(' ')}`);
   }
-  const opts: CliOptions = { ...base, input: positionals[0], output: positionals[1], statsOut: v.statsout };
+  const opts: CliOptions = { ...base, ...parseRunOptions(v), input: positionals[0], output: positionals[1], statsOut: v.statsout };
   if (v.pf !== undefined) {
     const f = parseStatsFormat(v.pf);
     if (!f) throw new UsageError(`-pf ${redactUri(v.pf)}: expected json, csv or default`);
@@ -133,13 +140,45 @@ Options:
                         csv (header + rows); srt-live-transmit's fields and layout
   -statsout FILE        write stats to FILE instead
   -f, -fullstats        counters since the connection started instead of since the last report
-  -q, -quiet            no warnings or notes
+  -t, -to, -timeout S   exit (status 0) after S seconds; 0 = never (default)
+  -tm, -timeout-mode M  0: counted from the start (default); 1: cancelled once an SRT
+                        connection is up
+  -c, -chunk N          cut the input into chunks of at most N bytes: a byte stream (file,
+                        stdin, tcp) is read in whole N-byte chunks, a longer datagram (udp, srt)
+                        is split; a live SRT output sends each chunk as one packet (N above 1316
+                        raises payloadsize to N unless payloadsize= is given; at most 1456).
+                        Default: as read (SRT outputs send payloadsize packets, 1316 bytes)
+  -r, -report, -bandwidth-report, -bitrate-report N
+                        every N packets of an SRT endpoint, print its link bandwidth estimate
+                        (stderr): +++/+++SRT BANDWIDTH: <Mbps> (-pf json: {"bandwidth":<Mbps>})
+  -buffering N          chunks held between input and output (default 10)
+  -st, -srctime, -sourcetime yes|no
+                        accepted; source time is not passed on (packets are stamped when sent)
+  -a, -auto, -autoreconnect yes|no
+                        accepted; srt-pipe ends when a connection ends (does not reconnect)
+  -ll, -loglevel LEVEL  log level: fatal, error, warning (default), note, info, debug
+  -lfa, -logfa AREAS    log only these functional areas (comma-separated; 'all')
+  -logfile FILE         log lines to FILE instead of stderr
+  -q, -quiet            none of srt-pipe's own notes and warnings (the log stays as -ll says)
   -v, -verbose          connection events on stderr
-  -h, -help             this help
+  -h, -help             this help; -h logging: log levels and areas
   -version              print the version
   (Options may be written -name, --name, -name:value or --name=value.)
 
-Exit status: 0 done (input ended, peer closed, or SIGINT/SIGTERM), 1 runtime or connection error,
+Log (-ll): lines as libsrt's, HH:MM:SS.uuuuuu/srt-pipe!W:SRT.cn: ... At the default level
+(warning): callers our listener refused and calls refused, with the reason
+(e.g. 1010 - wrong passphrase (SRT_REJ_BADSECRET)); connections broken, with the reason.
+note adds connections made, accepted and closed; debug adds socket options and counters.
+
+Differences from srt-live-transmit:
+  srt-pipe ends when INPUT ends or a connection ends (srt-live-transmit waits, and reconnects
+  unless -a no); exit status 1 on a connection error or refusal (srt-live-transmit: 0).
+  Connection events ("Accepted SRT source connection", "TIMEOUT: ...") are printed with -v only.
+  srt-pipe also takes file paths and tcp://.
+  Chunks: see -c (srt-live-transmit's default chunk is 1456 bytes, so 1456-byte packets).
+  Bad option values are usage errors (srt-live-transmit falls back to a default).
+
+Exit status: 0 done (input ended, peer closed, -t, or SIGINT/SIGTERM), 1 runtime or connection error,
 2 usage error.
 
 Examples:

@@ -385,5 +385,7 @@ export class Receiver {
     s.pktRcvLossRanges = this.lossList.size;
     s.pktReorderDistance = this.reorder.distance;
     s.pktReorderTolerance = this.reorder.tolerance;
+    // A receiving side hears no capacity from its peer's ACKs: like libsrt, it reports its own estimate.
+    if (!(s.mbpsBandwidth > 0)) s.mbpsBandwidth = (this.arrivals.linkCapacity() * pkt * 8) / 1e6;
   }
 }
