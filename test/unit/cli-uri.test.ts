@@ -53,6 +53,10 @@ describe('cli: URI parsing', () => {
     expect(percentDecode('%zz%4')).to.equal('%zz%4');
     expect(percentDecode('a+b')).to.equal('a+b');
     expect(percentDecode('caf%C3%A9')).to.equal('café');
+    // Raw non-ASCII next to a stray or broken escape: kept whole (decoding falls back byte-wise there).
+    expect(percentDecode('café%')).to.equal('café%');
+    expect(percentDecode('€%E2%82x😀')).to.equal('€\uFFFDx😀');
+    expect(percentDecode('é%zz%C3%A9')).to.equal('é%zzé');
   });
 
   it('lower-cases keys, skips empty parts, treats a bare key as empty value', () => {
