@@ -81,10 +81,11 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
   };
   if (base.help) return { ...base, ...(positionals[0]?.toLowerCase() === 'logging' ? { helpTopic: 'logging' as const } : {}) };
   if (base.version) return base;
+  const run = parseRunOptions(v); // before the positionals: `-a srt://...` is about -a
   if (positionals.length !== 2) {
     throw new UsageError(positionals.length < 2 ? 'expected INPUT and OUTPUT' : `too many arguments: ${positionals.slice(2).map(redactUri).join(' ')}`);
   }
-  const opts: CliOptions = { ...base, ...parseRunOptions(v), input: positionals[0], output: positionals[1], statsOut: v.statsout };
+  const opts: CliOptions = { ...base, ...run, input: positionals[0], output: positionals[1], statsOut: v.statsout };
   if (v.pf !== undefined) {
     const f = parseStatsFormat(v.pf);
     if (!f) throw new UsageError(`-pf ${redactUri(v.pf)}: expected json, csv or default`);

@@ -65,10 +65,10 @@ export function parseLogFas(text: string): { fas: Set<string>; unknown: string[]
 
 /** Local wall-clock time with microseconds, as libsrt stamps its lines (`14:30:47.742494`). */
 export function logTime(epochMs: number): string {
-  const d = new Date(Math.floor(epochMs));
+  const totalUs = Math.round(epochMs * 1000);
+  const d = new Date(Math.floor(totalUs / 1000));
   const two = (n: number) => String(n).padStart(2, '0');
-  const us = Math.floor((epochMs - Math.floor(epochMs / 1000) * 1000) * 1000);
-  return `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}.${String(us).padStart(6, '0')}`;
+  return `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}.${String(totalUs % 1_000_000).padStart(6, '0')}`;
 }
 
 export function formatLogLine(epochMs: number, level: number, fa: LogFa, text: string): string {
