@@ -11,6 +11,7 @@ import {
   cleanupPeers, delay, describeMismatch, freeUdpPort, onCleanup, pacedWrite, randomBytes, spawnPeer, srtPipeBin, tempDir,
   waitFor, waitForSrtListener, type PeerHandle,
 } from '../support/interop';
+import { startServer } from '../support/interop-srt';
 
 function srtPipe(args: readonly string[], opts: { cwd?: string; name?: string; stdout?: 'pipe' | 'ignore' } = {}): PeerHandle {
   return spawnPeer(process.execPath, [srtPipeBin, ...args], {
@@ -156,6 +157,15 @@ describe('srt-pipe: srt-live-transmit run options and log', function () {
       expect((await rx.waitExit(10000)).code, rx.diag()).to.equal(0);
       expect(fs.readFileSync(path.join(dir, 'out.bin')).equals(data)).to.equal(true);
       for (const p of [rx, bad, plain]) expect(p.stderrText()).to.not.include('right-secret').and.not.include('wrong-secret');
+    });
+
+    it("a call refused by a server's access control: the code it chose is logged (2403 - forbidden), exit 1", async function () {
+      const port = await freeUdpPort();
+      await startServer({ onRequest: (req) => req.reject('SRT_REJX_FORBIDDEN') }, port);
+      const tx = srtPipe(['-', `srt://127.0.0.1:${port}?streamid=#!::u=mallory`], { name: 'srt-pipe-tx' });
+      tx.proc.stdin!.end();
+      expect((await tx.waitExit(10000)).code, tx.diag()).to.equal(1);
+      expect(tx.stderrText()).to.match(logLine('!W', 'cn', `srt://127\\.0\\.0\\.1:${port}: connection rejected: 2403 - forbidden \\(SRT_REJX_FORBIDDEN\\)`));
     });
 
     it('a caller killed mid-stream: the listener logs the broken connection with the reason (peer idle) and exits 1', async function () {
