@@ -152,7 +152,8 @@ Options:
   -r, -report, -bandwidth-report, -bitrate-report N
                         every N packets of an SRT endpoint, print its link bandwidth estimate
                         (stderr): +++/+++SRT BANDWIDTH: <Mbps> (-pf json: {"bandwidth":<Mbps>})
-  -buffering N          chunks held between input and output (default 10)
+  -buffering N          chunks held between input and output (default 16; srt-live-transmit
+                        reads up to N packets, default 10, before writing them)
   -st, -srctime, -sourcetime yes|no
                         accepted; source time is not passed on (packets are stamped when sent)
   -a, -auto, -autoreconnect yes|no

@@ -20,7 +20,10 @@ export interface RunOptions {
   bwReportEvery: number;
   /** -st: pass the source's packet time to the SRT output (accepted; not done, see USAGE). */
   srcTime: boolean;
-  /** -buffering: chunks held between input and output. */
+  /**
+   * -buffering: chunks held between input and output. srt-live-transmit reads up to this many packets
+   * (default 10) before writing them; srt-pipe keeps the 16 its pipe was measured with by default.
+   */
   buffering: number;
   logLevel: LogLevelValue;
   /** -lfa: areas turned on; undefined = all. */
@@ -34,7 +37,7 @@ export const RUN_DEFAULTS: Readonly<RunOptions> = {
   autoReconnect: true,
   bwReportEvery: 0,
   srcTime: false,
-  buffering: 10,
+  buffering: 16,
   logLevel: LogLevel.warning,
 };
 

@@ -67,9 +67,9 @@ describe('cli: error messages', () => {
 });
 
 describe("cli: srt-live-transmit's run options", () => {
-  it('defaults as srt-live-transmit: no timer, reconnect on, 10 packets buffered, log level warning', () => {
+  it('defaults as srt-live-transmit: no timer, reconnect on, log level warning (16 chunks buffered, as before)', () => {
     expect(parseCliArgs(['a', 'b'])).to.include({
-      timeoutS: 0, timeoutMode: 0, autoReconnect: true, bwReportEvery: 0, srcTime: false, buffering: 10, logLevel: LogLevel.warning,
+      timeoutS: 0, timeoutMode: 0, autoReconnect: true, bwReportEvery: 0, srcTime: false, buffering: 16, logLevel: LogLevel.warning,
     });
     const o = parseCliArgs(['a', 'b']);
     expect(o.chunkSize).to.equal(undefined);
