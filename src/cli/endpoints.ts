@@ -174,12 +174,12 @@ async function openSrt(spec: SrtSpec, ctx: OpenContext, role: 'input' | 'output'
 const REJECTIONS_LOGGED_PER_SECOND = 20;
 
 /** Logs each refused caller with the reason (libsrt warns too), within a budget per second. */
-function logRejection(label: string, log: Logger): (info: RejectInfo) => void {
-  let windowStart = 0;
+export function logRejection(label: string, log: Logger, clock: () => number = Date.now): (info: RejectInfo) => void {
+  let windowStart = -Infinity;
   let inWindow = 0;
   let skipped = 0;
   return (info) => {
-    const now = Date.now();
+    const now = clock();
     if (now - windowStart >= 1000) {
       if (skipped > 0) log.warn('conn', `${label}: ${skipped} more callers rejected (not logged)`);
       windowStart = now;

@@ -5,6 +5,7 @@ import { normalizeArgv, parseCliArgs, type CliOptions } from '../../src/cli/args
 import { BandwidthReport, formatBandwidth } from '../../src/cli/bandwidth-report';
 import { Chunker, fitPayloadToChunk } from '../../src/cli/chunker';
 import { resolveEndpoint, type SrtSpec } from '../../src/cli/endpoint-spec';
+import { logRejection } from '../../src/cli/endpoints';
 import { formatLogLine, Logger, LogLevel, parseLogFas, parseLogLevel } from '../../src/cli/log';
 import { describeReject, rejectText } from '../../src/cli/reject-text';
 import { describeError } from '../../src/cli/srt-pipe';
@@ -167,6 +168,23 @@ describe('cli: the log', () => {
 
   it('-lfa names: unknown ones are returned', () => {
     expect(parseLogFas('conn,,bogus')).to.deep.equal({ fas: new Set(['general', 'conn']), unknown: ['bogus'] });
+  });
+
+  it('refused callers: one line each with the reason, at most 20 a second (a flood says how many it left out)', () => {
+    const lines: string[] = [];
+    let now = 5000;
+    const onReject = logRejection('srt://:9000', new Logger((l) => lines.push(l.slice(l.indexOf(': ') + 2)), LogLevel.warning, undefined, () => 0), () => now);
+    const info = { address: '10.0.0.1', port: 4000, reason: 'SRT_REJ_BADSECRET', rejectCode: 10, streamId: 'a\nb', message: 'x\u001b[2J' };
+    onReject(info);
+    expect(lines).to.deep.equal(['srt://:9000: rejected caller 10.0.0.1:4000 streamid="a\\nb": 1010 - wrong passphrase (SRT_REJ_BADSECRET) (x\\u001b[2J)']);
+    for (let i = 0; i < 24; i++) onReject({ ...info, streamId: undefined, message: undefined });
+    expect(lines).to.have.length(20);
+    now += 1000;
+    onReject({ address: '::1', port: 1, reason: 'SRT_REJ_BACKLOG', rejectCode: 5 });
+    expect(lines.slice(20)).to.deep.equal([
+      'srt://:9000: 5 more callers rejected (not logged)',
+      "srt://:9000: rejected caller [::1]:1: 1005 - listener's backlog full (SRT_REJ_BACKLOG)",
+    ]);
   });
 
   it('reject codes read as libsrt logs them: wire value, text, name', () => {
