@@ -6,7 +6,7 @@
  */
 import { expect } from 'chai';
 import { once } from 'node:events';
-import { createServer, ReconnectingSocket, type ReconnectInfo, type SrtServer, type SrtSocket } from '../../src/index';
+import { AcceptingSocket, connect, createServer, ReconnectingSocket, type ReconnectInfo, type SrtServer, type SrtSocket } from '../../src/index';
 import { freeUdpPort, waitFor } from '../support/interop';
 
 async function serverOn(port: number): Promise<SrtServer> {
@@ -161,5 +161,58 @@ describe('ReconnectingSocket', function () {
     const [err] = (await once(r, 'error')) as [Error];
     expect(err.name).to.equal('AbortError');
     expect(r.socket?.destroyed ?? true).to.equal(true);
+  });
+});
+
+describe('AcceptingSocket', function () {
+  this.timeout(20000);
+
+  it('takes one caller at a time; the next caller continues the same stream; others are refused meanwhile', async () => {
+    const server = await serverOn(0);
+    const port = server.address()!.port;
+    const a = new AcceptingSocket(server);
+    const got: Buffer[] = [];
+    a.on('data', (c) => got.push(c));
+    try {
+      const first = connect({ port, host: '127.0.0.1', latency: 80 });
+      await once(first, 'connect');
+      first.write(Buffer.from('one;'));
+      await waitFor(() => Buffer.concat(got).toString() === 'one;', 5000);
+      // A second caller while the first is connected: refused, as a busy srt-live-transmit listener.
+      const second = connect({ port, host: '127.0.0.1', latency: 80 });
+      const [err] = (await once(second, 'error')) as [NodeJS.ErrnoException & { reason?: string }];
+      expect(err.reason).to.equal('SRT_REJ_BACKLOG');
+      // The first leaves, a third takes over the stream, and data flows back to it too.
+      const left = once(a, 'disconnect');
+      first.destroy();
+      await left;
+      const third = connect({ port, host: '127.0.0.1', latency: 80 });
+      const back: Buffer[] = [];
+      third.on('data', (c: Buffer) => back.push(c));
+      await once(third, 'connect');
+      await waitFor(() => a.connected, 5000);
+      third.write(Buffer.from('three;'));
+      a.write(Buffer.from('to three'));
+      await waitFor(() => Buffer.concat(got).toString() === 'one;three;' && Buffer.concat(back).toString() === 'to three', 5000);
+      expect(a.connections).to.equal(2);
+      third.destroy();
+    } finally {
+      a.destroy();
+      server.close();
+    }
+  });
+
+  it('live writes with no caller are dropped and counted; end() stops taking callers', async () => {
+    const server = await serverOn(0);
+    const a = new AcceptingSocket(server);
+    a.write(Buffer.alloc(1316));
+    expect(a.droppedWrites).to.equal(1);
+    a.end();
+    await once(a, 'close');
+    const late = connect({ port: server.address()!.port, host: '127.0.0.1', latency: 80 });
+    late.on('error', () => undefined);
+    await once(late, 'connect'); // no 'request' listener any more: the server accepts as usual
+    late.destroy();
+    server.close();
   });
 });
