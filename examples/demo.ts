@@ -52,13 +52,13 @@ async function main(): Promise<void> {
 
   const stats = setInterval(() => {
     const s = caller.getStats({ clear: true });
-    const r = receiver?.getStats({ clear: true }) ?? {};
+    const r = receiver?.getStats({ clear: true });
     const t = ((Date.now() - t0) / 1000).toFixed(0).padStart(3);
     const mbps = (bytes: number) => ((bytes * 8) / 1e6).toFixed(2).padStart(9);
     console.log(
-      `${t}  ${mbps(s.byteSent)}  ${mbps(r.byteRecv ?? 0)}  ${s.msRTT.toFixed(1).padStart(7)}  ` +
+      `${t}  ${mbps(s.byteSent)}  ${mbps(r?.byteRecv ?? 0)}  ${s.msRTT.toFixed(1).padStart(7)}  ` +
         `${String(relay.forward.counters.dropped).padStart(10)}  ${String(s.pktSndLoss).padStart(5)}  ${String(s.pktRetrans).padStart(6)}  ` +
-        `${String(r.pktRcvLoss ?? 0).padStart(8)}  ${String(r.pktRcvDrop ?? 0).padStart(8)}  ${String(checker.intact).padStart(8)}`,
+        `${String(r?.pktRcvLoss ?? 0).padStart(8)}  ${String(r?.pktRcvDrop ?? 0).padStart(8)}  ${String(checker.intact).padStart(8)}`,
     );
   }, 1000);
 

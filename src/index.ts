@@ -1,7 +1,16 @@
 export { SrtSocket } from './net/srt-socket';
+export type { SrtSocketEvents } from './net/srt-socket';
 export { connect } from './net/connect';
+export { ReconnectingSocket } from './net/reconnecting-socket';
+export { AcceptingSocket } from './net/accepting-socket';
+export type { AcceptingSocketEvents } from './net/accepting-socket';
+export type { SuccessiveConnections, SuccessiveOptions } from './net/successive-connections';
+export type { ReconnectingOptions, ReconnectInfo, ReconnectingSocketEvents, RetryOptions } from './net/reconnecting-socket';
 export { SrtServer, createServer } from './net/srt-server';
-export type { RejectInfo, ServerCounters } from './net/srt-server';
-export type { SrtOptions, ConnectOptions, ServerOptions } from './net/options';
+export type { RejectInfo, ServerCounters, SrtServerEvents, ListenOptions } from './net/srt-server';
+export type { SrtOptions, ConnectOptions, ServerOptions, RuntimeOptions } from './net/options';
+export type { SrtError } from './net/errors';
 export { ConnectionRequest, RejectCode } from './net/connection-request';
+export type { RejectCodeName } from './protocol/reject-reason';
+export type { SrtStats } from './protocol/stats';
 export { parseStreamIdKeys } from './protocol/stream-id';

@@ -1,15 +1,19 @@
 import { parseArgs } from 'node:util';
 import { redactUri } from './redact';
+import { parseRunOptions, RUN_ALIASES, RUN_DEFAULTS, RUN_PARSE_OPTIONS, type RunOptions } from './run-options';
 import { parseStatsFormat, type StatsFormat } from './stats-printer';
 import { UsageError } from './usage-error';
 
-export interface CliOptions {
+/** The run options (timer, chunks, logging...) are in run-options.ts. */
+export interface CliOptions extends RunOptions {
   help: boolean;
+  /** `-h logging`: the logging help. */
+  helpTopic?: 'logging';
   version: boolean;
   input: string;
   output: string;
-  /** Stats interval in ms; undefined = no stats. */
-  statsMs?: number;
+  /** A stats report every this many packets (srt-live-transmit's -s); undefined = no stats. */
+  statsEvery?: number;
   statsFormat: StatsFormat;
   statsOut?: string;
   fullStats: boolean;
@@ -27,6 +31,7 @@ const ALIASES: Readonly<Record<string, string>> = {
   v: 'verbose', verbose: 'verbose',
   h: 'help', help: 'help',
   version: 'version',
+  ...RUN_ALIASES,
 };
 
 /**
@@ -63,6 +68,7 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
         verbose: { type: 'boolean', short: 'v' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
+        ...RUN_PARSE_OPTIONS,
       },
     });
   } catch (err) {
@@ -71,23 +77,24 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
   const { values: v, positionals } = parsed;
   const base = {
     help: !!v.help, version: !!v.version, fullStats: !!v.fullstats, quiet: !!v.quiet, verbose: !!v.verbose,
-    statsFormat: 'default' as StatsFormat, input: '', output: '',
+    statsFormat: 'default' as StatsFormat, input: '', output: '', ...RUN_DEFAULTS,
   };
-  if (base.help || base.version) return base;
+  if (base.help) return { ...base, ...(positionals[0]?.toLowerCase() === 'logging' ? { helpTopic: 'logging' as const } : {}) };
+  if (base.version) return base;
+  const run = parseRunOptions(v); // before the positionals: `-a srt://...` is about -a
   if (positionals.length !== 2) {
     throw new UsageError(positionals.length < 2 ? 'expected INPUT and OUTPUT' : `too many arguments: ${positionals.slice(2).map(redactUri).join(' ')}`);
   }
-  const opts: CliOptions = { ...base, input: positionals[0], output: positionals[1], statsOut: v.statsout };
+  const opts: CliOptions = { ...base, ...run, input: positionals[0], output: positionals[1], statsOut: v.statsout };
   if (v.pf !== undefined) {
     const f = parseStatsFormat(v.pf);
     if (!f) throw new UsageError(`-pf ${redactUri(v.pf)}: expected json, csv or default`);
     opts.statsFormat = f;
   }
   if (v.stats !== undefined) {
-    if (!/^\d+$/.test(v.stats) || Number(v.stats) < 1) throw new UsageError(`-s ${redactUri(v.stats)}: expected an interval in milliseconds`);
-    opts.statsMs = Number(v.stats);
-  } else if (v.pf !== undefined || v.statsout !== undefined || v.fullstats) {
-    opts.statsMs = 1000; // asking for a stats format or file implies stats
+    if (!/^\d+$/.test(v.stats)) throw new UsageError(`-s ${redactUri(v.stats)}: expected a number of packets`);
+    // As srt-live-transmit: 0 is off, and -pf, -statsout, -f alone print nothing.
+    if (Number(v.stats) > 0) opts.statsEvery = Number(v.stats);
   }
   return opts;
 }
@@ -119,6 +126,8 @@ SRT parameters (srt-live-transmit names and units):
   payloadsize (bytes, <= 1456)   mss   fc (packets)   maxbw (bytes/s, -1 = default)
   rcvbuf, sndbuf (bytes)   conntimeo, peeridletimeo (ms)   linger (s)
   tlpktdrop, nakreport (0/1, true/false, on/off)
+  lossmaxttl (packets, default 0)   reorder tolerance: a gap waits for up to this many later
+                                     packets before it is NAKed (for links that reorder)
   mode=caller|listener   adapter, bind (local address)   port (caller's local port)
   inputbw, mininputbw (bytes/s), oheadbw (%)   used when maxbw=0
   passphrase (10..80 bytes), pbkeylen (0/16/24/32), enforcedencryption (0/1),
@@ -135,17 +144,52 @@ SRT parameters (srt-live-transmit names and units):
   Unknown parameters are an error.
 
 Options:
-  -s, -stats MS         print SRT statistics every MS milliseconds (stderr)
-  -pf FORMAT            stats format: default (one line), json (JSON lines), csv (header + rows)
-  -statsout FILE        write stats to FILE instead of stderr
-  -f, -fullstats        cumulative counters instead of per-interval ones
-  -q, -quiet            no warnings or notes
+  -s, -stats N          SRT statistics every N packets of each SRT side, as srt-live-transmit:
+                        on stdout (stderr when OUTPUT is stdout); 0 = none (default)
+  -pf FORMAT            stats format: default (text block), json (a JSON object per line),
+                        csv (header + rows); srt-live-transmit's fields and layout
+  -statsout FILE        write stats to FILE instead
+  -f, -fullstats        counters since the connection started instead of since the last report
+  -t, -to, -timeout S   exit (status 0) after S seconds; 0 = never (default)
+  -tm, -timeout-mode M  0: counted from the start (default); 1: cancelled once an SRT
+                        connection is up
+  -c, -chunk N          cut the input into chunks of at most N bytes: a byte stream (file,
+                        stdin, tcp) is read in whole N-byte chunks, a longer datagram (udp, srt)
+                        is split; a live SRT output sends each chunk as one packet (N above 1316
+                        raises payloadsize to N unless payloadsize= is given; at most 1456).
+                        Default: as read (SRT outputs send payloadsize packets, 1316 bytes)
+  -r, -report, -bandwidth-report, -bitrate-report N
+                        every N packets of an SRT endpoint, print its link bandwidth estimate
+                        (stderr): +++/+++SRT BANDWIDTH: <Mbps> (-pf json: {"bandwidth":<Mbps>})
+  -buffering N          chunks held between input and output (default 16; srt-live-transmit
+                        reads up to N packets, default 10, before writing them)
+  -st, -srctime, -sourcetime yes|no
+                        accepted; source time is not passed on (packets are stamped when sent)
+  -a, -auto, -autoreconnect yes|no
+                        accepted; srt-pipe ends when a connection ends (does not reconnect)
+  -ll, -loglevel LEVEL  log level: fatal, error, warning (default), note, info, debug
+  -lfa, -logfa AREAS    log only these functional areas (comma-separated; 'all')
+  -logfile FILE         log lines to FILE instead of stderr
+  -q, -quiet            none of srt-pipe's own notes and warnings (the log stays as -ll says)
   -v, -verbose          connection events on stderr
-  -h, -help             this help
+  -h, -help             this help; -h logging: log levels and areas
   -version              print the version
   (Options may be written -name, --name, -name:value or --name=value.)
 
-Exit status: 0 done (input ended, peer closed, or SIGINT/SIGTERM), 1 runtime or connection error,
+Log (-ll): lines as libsrt's, HH:MM:SS.uuuuuu/srt-pipe!W:SRT.cn: ... At the default level
+(warning): callers our listener refused and calls refused, with the reason
+(e.g. 1010 - wrong passphrase (SRT_REJ_BADSECRET)); connections broken, with the reason.
+note adds connections made, accepted and closed; debug adds socket options and counters.
+
+Differences from srt-live-transmit:
+  srt-pipe ends when INPUT ends or a connection ends (srt-live-transmit waits, and reconnects
+  unless -a no); exit status 1 on a connection error or refusal (srt-live-transmit: 0).
+  Connection events ("Accepted SRT source connection", "TIMEOUT: ...") are printed with -v only.
+  srt-pipe also takes file paths and tcp://.
+  Chunks: see -c (srt-live-transmit's default chunk is 1456 bytes, so 1456-byte packets).
+  Bad option values are usage errors (srt-live-transmit falls back to a default).
+
+Exit status: 0 done (input ended, peer closed, -t, or SIGINT/SIGTERM), 1 runtime or connection error,
 2 usage error.
 
 Examples:

@@ -1,19 +1,26 @@
 import * as dgram from 'node:dgram';
 import * as dns from 'node:dns/promises';
-import { EventEmitter } from 'node:events';
+import { once } from 'node:events';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import { Readable, Writable, type Duplex } from 'node:stream';
-import { connect, createServer, type RejectInfo, type SrtSocket } from '../index';
+import { connect, createServer, type SrtSocket } from '../index';
+import type { SrtError } from '../net/errors';
+import { resolveOptions, type ResolvedOptions } from '../net/options';
+import type { RejectInfo } from '../net/srt-server';
 import { fmtHost, type EndpointSpec, type SrtSpec, type TcpSpec, type UdpSpec } from './endpoint-spec';
+import type { Logger } from './log';
+import { describeReject } from './reject-text';
 
 /** Opens INPUT / OUTPUT endpoints as Node streams (the I/O half of endpoint-spec). */
 
 export interface OpenContext {
   /** Verbose log line (connection events); a no-op unless -v. */
   log(msg: string): void;
-  /** Aborted on SIGINT/SIGTERM while still waiting for a peer. */
+  /** Aborted on SIGINT/SIGTERM (or -t) while still waiting for a peer. */
   signal: AbortSignal;
+  /** The -ll log: refused callers and calls (warning), connections (note), socket details (debug). */
+  logger: Logger;
 }
 
 export interface Opened {
@@ -79,35 +86,17 @@ function watchPeerClose(o: Opened): Opened {
   return o;
 }
 
-function abortError(): Error {
-  return Object.assign(new Error('interrupted'), { code: 'ABORT_ERR', name: 'AbortError' });
-}
-
 /**
- * Resolves when `emitter` emits `event`; rejects on `errors`' 'error' (default: the same emitter) or on
- * abort. `onFail` (close what was opened) runs on abort and on error.
+ * Resolves with `event`'s arguments; rejects on the emitter's 'error' or on abort (an AbortError),
+ * after `onFail` closed what was opened.
  */
-function waitFor<T extends unknown[]>(
-  emitter: NodeJS.EventEmitter,
-  event: string,
-  ctx: OpenContext,
-  onFail: () => void,
-  errors: NodeJS.EventEmitter = emitter,
-): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const cleanup = () => {
-      emitter.removeListener(event, onEvent);
-      errors.removeListener('error', onError);
-      ctx.signal.removeEventListener('abort', abort);
-    };
-    const onEvent = (...args: unknown[]) => { cleanup(); resolve(args as T); };
-    const onError = (err: Error) => { cleanup(); onFail(); reject(err); };
-    const abort = () => { cleanup(); onFail(); reject(abortError()); };
-    if (ctx.signal.aborted) { abort(); return; }
-    emitter.on(event, onEvent);
-    errors.on('error', onError);
-    ctx.signal.addEventListener('abort', abort, { once: true });
-  });
+async function waitFor<T extends unknown[]>(emitter: NodeJS.EventEmitter, event: string, ctx: OpenContext, onFail: () => void): Promise<T> {
+  try {
+    return (await once(emitter, event, { signal: ctx.signal })) as T;
+  } catch (err) {
+    onFail();
+    throw err;
+  }
 }
 
 async function openedOrFailed(s: fs.ReadStream | fs.WriteStream, spec: { path: string; label: string }, ctx: OpenContext): Promise<void> {
@@ -123,6 +112,7 @@ async function openedOrFailed(s: fs.ReadStream | fs.WriteStream, spec: { path: s
 // ---- SRT ----------------------------------------------------------------------------------------
 
 async function openSrt(spec: SrtSpec, ctx: OpenContext, role: 'input' | 'output'): Promise<Opened> {
+  const log = ctx.logger;
   if (spec.mode === 'caller' || spec.mode === 'rendezvous') {
     // connect() may throw synchronously (bad options): that is a runtime error like a failed connect.
     const sock = connect({
@@ -134,36 +124,80 @@ async function openSrt(spec: SrtSpec, ctx: OpenContext, role: 'input' | 'output'
       ...(spec.localPort !== undefined ? { localPort: spec.localPort } : {}),
     });
     ctx.log(`connecting to ${spec.label} (${role})`);
-    await waitFor(sock, 'connect', ctx, () => sock.destroy());
+    log.debug('sockmgmt', `${spec.label}: ${spec.mode} (${role}) connecting; ${describeOptions(resolveOptions(spec.options))}`);
+    try {
+      await waitFor(sock, 'connect', ctx, () => sock.destroy());
+    } catch (err) {
+      const e = err as SrtError;
+      // A refusal says why (libsrt logs it as a warning too); a timeout is the error exit's line alone.
+      if (e.code === 'ECONNREFUSED' && e.rejectCode !== undefined) log.warn('conn', `${spec.label}: connection rejected: ${describeReject(e.rejectCode)}`);
+      throw err;
+    }
     ctx.log(`connected to ${spec.label}${sock.streamId ? ` streamid=${JSON.stringify(sock.streamId)}` : ''}`);
+    log.note('conn', `${spec.label}: connected (${role})${sock.streamId ? ` streamid=${JSON.stringify(sock.streamId)}` : ''}`);
     return { stream: sock as unknown as Duplex, srt: sock, peerClosed: { value: false }, release() {} };
   }
 
   const server = createServer(spec.options);
-  const gate = new EventEmitter(); // 'first': the one accepted caller
   let accepted = false;
   let closed = false;
   const closeServer = () => {
-    if (!closed) { closed = true; server.close(); }
+    if (closed) return;
+    closed = true;
+    server.close();
+    const c = server.counters;
+    log.debug('sockmgmt', `${spec.label}: listener closed (accepted ${c.accepted}, rejected ${c.rejected}, handshakes dropped ${c.handshakesDropped})`);
   };
   // Like srt-live-transmit: the first caller only; the listener is closed once it is accepted.
-  // A refused caller (minversion, passphrase...) is worth a line: it may be the one expected.
-  server.on('reject', (r: RejectInfo) => ctx.log(`refused ${fmtHost(r.address)}:${r.port}: ${r.reason}${r.message ? ` (${r.message})` : ''}`));
   server.on('connection', (sock: SrtSocket) => {
     if (accepted) { sock.destroy(); return; }
     accepted = true;
-    gate.emit('first', sock);
   });
+  server.on('reject', logRejection(spec.label, log));
   if (spec.host) server.listen(spec.port, spec.host);
   else server.listen(spec.port);
   await waitFor(server, 'listening', ctx, closeServer);
   const a = server.address();
-  ctx.log(`listening on srt://${a ? `${fmtHost(a.address)}:${a.port}` : `${fmtHost(spec.host)}:${spec.port}`} (${role}), waiting for a caller`);
-  const [sock] = await waitFor<[SrtSocket]>(gate, 'first', ctx, closeServer, server);
+  const where = `srt://${a ? `${fmtHost(a.address)}:${a.port}` : `${fmtHost(spec.host)}:${spec.port}`}`;
+  ctx.log(`listening on ${where} (${role}), waiting for a caller`);
+  log.debug('sockmgmt', `${spec.label}: listening on ${where} (${role}); ${describeOptions(resolveOptions(spec.options))}`);
+  const [sock] = await waitFor<[SrtSocket]>(server, 'connection', ctx, closeServer);
   closeServer();
   server.on('error', (err: Error) => ctx.log(`listener error after accept: ${err.message}`));
-  ctx.log(`accepted ${fmtHost(sock.remoteAddress ?? '?')}:${sock.remotePort ?? '?'}${sock.streamId ? ` streamid=${JSON.stringify(sock.streamId)}` : ''}`);
+  const peer = `${fmtHost(sock.remoteAddress ?? '?')}:${sock.remotePort ?? '?'}${sock.streamId ? ` streamid=${JSON.stringify(sock.streamId)}` : ''}`;
+  ctx.log(`accepted ${peer}`);
+  log.note('conn', `${spec.label}: accepted ${peer} (${role})`);
   return { stream: sock as unknown as Duplex, srt: sock, peerClosed: { value: false }, release: closeServer };
+}
+
+/** Rejection lines logged per second at most: a flood of hostile handshakes must not flood the log. */
+const REJECTIONS_LOGGED_PER_SECOND = 20;
+
+/** Logs each refused caller with the reason (libsrt warns too), within a budget per second. */
+export function logRejection(label: string, log: Logger, clock: () => number = Date.now): (info: RejectInfo) => void {
+  let windowStart = -Infinity;
+  let inWindow = 0;
+  let skipped = 0;
+  return (info) => {
+    const now = clock();
+    if (now - windowStart >= 1000) {
+      if (skipped > 0) log.warn('conn', `${label}: ${skipped} more callers rejected (not logged)`);
+      windowStart = now;
+      inWindow = 0;
+      skipped = 0;
+    }
+    if (++inWindow > REJECTIONS_LOGGED_PER_SECOND) { skipped++; return; }
+    const sid = info.streamId ? ` streamid=${JSON.stringify(info.streamId)}` : '';
+    const detail = info.message ? ` (${JSON.stringify(info.message).slice(1, -1)})` : '';
+    log.warn('conn', `${label}: rejected caller ${fmtHost(info.address)}:${info.port}${sid}: ${describeReject(info.rejectCode)}${detail}`);
+  };
+}
+
+/** The socket options that matter when debugging a connection (never the passphrase). */
+function describeOptions(o: ResolvedOptions): string {
+  return `latency ${o.rcvLatency}/${o.peerLatency} ms, payloadsize ${o.payloadSize}, mss ${o.mss}, fc ${o.fc}, ` +
+    `rcvbuf ${o.rcvBuf} pkts, sndbuf ${o.sndBuf} pkts, conntimeo ${o.connectTimeout} ms, peeridletimeo ${o.peerIdleTimeout} ms, ` +
+    `maxbw ${o.maxBw}, transtype ${o.transType}, pbkeylen ${o.pbKeyLen}`;
 }
 
 // ---- TCP ----------------------------------------------------------------------------------------
@@ -176,13 +210,11 @@ async function openTcp(spec: TcpSpec, ctx: OpenContext): Promise<Opened> {
     ctx.log(`connected to ${spec.label}`);
     return { stream: sock, peerClosed: { value: false }, release() {} };
   }
-  const gate = new EventEmitter(); // 'first': the one accepted connection
   let accepted = false;
   const server = net.createServer((sock) => {
     if (accepted) { sock.destroy(); return; }
     accepted = true;
     server.close(); // first connection only
-    gate.emit('first', sock);
   });
   if (spec.host) server.listen(spec.port, spec.host);
   else server.listen(spec.port);
@@ -190,7 +222,7 @@ async function openTcp(spec: TcpSpec, ctx: OpenContext): Promise<Opened> {
   await waitFor(server, 'listening', ctx, closeServer);
   const a = server.address() as net.AddressInfo;
   ctx.log(`listening on tcp://${fmtHost(a.address)}:${a.port}, waiting for a connection`);
-  const [sock] = await waitFor<[net.Socket]>(gate, 'first', ctx, closeServer, server);
+  const [sock] = await waitFor<[net.Socket]>(server, 'connection', ctx, closeServer);
   ctx.log(`accepted ${fmtHost(sock.remoteAddress ?? '?')}:${sock.remotePort ?? '?'}`);
   return { stream: sock, peerClosed: { value: false }, release: closeServer };
 }

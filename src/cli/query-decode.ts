@@ -1,3 +1,5 @@
+import { unescape } from 'node:querystring';
+
 /**
  * How srt-pipe reads the parts of a URI query. The parser (uri.ts) and the redaction of the
  * passphrase (redact.ts) both use these, so that whatever spelling the parser takes for a
@@ -20,24 +22,16 @@ export function paramKey(rawKey: string): string {
 
 /**
  * Decodes valid `%XX` escapes as UTF-8 bytes; a stray `%` stays literal. `+` is kept (not form encoding).
- * Never throws: invalid UTF-8 becomes U+FFFD, so no input can make a caller skip its work.
+ * Never throws: querystring.unescape falls back from decodeURIComponent to a byte-wise decoding
+ * where invalid UTF-8 becomes U+FFFD, so no input can make a caller skip its work.
  */
 export function percentDecode(s: string): string {
   if (!s.includes('%')) return s;
-  const bytes: number[] = [];
-  const input = Buffer.from(s, 'utf8');
-  for (let i = 0; i < input.length; i++) {
-    const c = input[i];
-    if (c === 0x25 && i + 2 < input.length && isHex(input[i + 1]) && isHex(input[i + 2])) {
-      bytes.push(parseInt(String.fromCharCode(input[i + 1], input[i + 2]), 16));
-      i += 2;
-    } else {
-      bytes.push(c);
-    }
-  }
-  return Buffer.from(bytes).toString('utf8');
+  // That fallback reads the string as one byte per character, which would mangle a raw non-ASCII
+  // character next to a stray '%' (`café%`): it gets those as escapes of their UTF-8 bytes.
+  return unescape(s.replace(/[^\x00-\x7f]+/g, escapeUtf8));
 }
 
-function isHex(c: number): boolean {
-  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
+function escapeUtf8(text: string): string {
+  return Buffer.from(text, 'utf8').toString('hex').replace(/../g, '%$&');
 }

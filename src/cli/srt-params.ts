@@ -141,7 +141,7 @@ export const SRT_PARAMS: Readonly<Record<string, Apply>> = {
   inputbw: int('inputBw', 0, Number.MAX_SAFE_INTEGER),
   mininputbw: int('minInputBw', 0, Number.MAX_SAFE_INTEGER),
   oheadbw: int('overheadBw', 5, 100),
-  lossmaxttl: unsupported('lossmaxttl'),
+  lossmaxttl: int('lossMaxTtl', 0, 0x7fffffff),
   retransmitalgo: int('retransmitAlgo', 0, 1),
   snddropdelay: int('sndDropDelay', -1, 0x7fffffff),
   minversion: (acc, v, key) => set(acc, 'minVersion', parseVersionParam(key, v)),
@@ -211,6 +211,6 @@ export const PARAM_NAME_OF_OPTION: Readonly<Record<string, string>> = {
   tlpktDrop: 'tlpktdrop', nakReport: 'nakreport', passphrase: 'passphrase', pbKeyLen: 'pbkeylen',
   enforcedEncryption: 'enforcedencryption', kmRefreshRate: 'kmrefreshrate', kmPreAnnounce: 'kmpreannounce',
   cryptoMode: 'cryptomode', inputBw: 'inputbw', minInputBw: 'mininputbw', overheadBw: 'oheadbw',
-  transType: 'transtype', messageApi: 'messageapi', sndDropDelay: 'snddropdelay', retransmitAlgo: 'retransmitalgo',
+  transType: 'transtype', messageApi: 'messageapi', lossMaxTtl: 'lossmaxttl', sndDropDelay: 'snddropdelay', retransmitAlgo: 'retransmitalgo',
   tsbpdMode: 'tsbpdmode', driftTracer: 'drifttracer', minVersion: 'minversion', ipTtl: 'ipttl', ipv6Only: 'ipv6only',
 };

@@ -1,99 +1,83 @@
 import type { SrtSocket } from '../index';
+import { CsvFormat } from './stats-formats/csv';
+import { formatJson } from './stats-formats/json';
+import type { StatsReport } from './stats-formats/slt-fields';
+import { formatText } from './stats-formats/text';
+import { formatTimepoint, nowEpochUs } from './stats-formats/timepoint';
 
-/** Periodic SRT statistics (`-s MS`, `-pf`, `-statsout`), one line per socket per interval. */
+/**
+ * SRT statistics as srt-live-transmit 1.5 prints them (`-s N`, `-pf`, `-statsout`, `-f`), so that
+ * scripts reading slt's stats read ours unchanged: a report every N packets that an SRT socket
+ * handles, counted per socket as slt counts its reads from an SRT input and its writes to an SRT
+ * output; interval counters cleared at each report unless -f.
+ */
 
 export type StatsFormat = 'default' | 'json' | 'csv';
-export type StatsValues = Record<string, number | string>;
 export type Direction = 'input' | 'output';
 
+/** slt's -pf values; like slt 1.5.1, `FORMAT,extras` (e.g. json,pretty) ignores the extras. */
 export function parseStatsFormat(s: string): StatsFormat | undefined {
-  const v = s.toLowerCase();
-  if (v === 'json' || v === 'csv') return v;
-  if (v === 'default' || v === '2cols' || v === 'text') return 'default';
-  return undefined;
-}
-
-const num = (s: StatsValues, k: string): number => (typeof s[k] === 'number' ? (s[k] as number) : 0);
-const fix = (n: number, d: number): string => (Number.isFinite(n) ? n.toFixed(d) : '-');
-
-/** The compact one-line text: what an operator watches (rate, RTT, loss, retransmits, drops). */
-export function formatDefault(dir: Direction, label: string, s: StatsValues): string {
-  const common = `rtt ${fix(num(s, 'msRTT'), 1)} ms`;
-  if (dir === 'input') {
-    return `stats ${label} recv ${fix(num(s, 'mbpsRecvRate'), 2)} Mbps, ${num(s, 'pktRecv')} pkts, ` +
-      `lost ${num(s, 'pktRcvLoss')}, dropped ${num(s, 'pktRcvDrop')}, ${common}, buf ${num(s, 'msRcvBuf')} ms`;
-  }
-  return `stats ${label} send ${fix(num(s, 'mbpsSendRate'), 2)} Mbps, ${num(s, 'pktSent')} pkts, ` +
-    `lost ${num(s, 'pktSndLoss')}, retrans ${num(s, 'pktRetrans')}, dropped ${num(s, 'pktSndDrop')}, ${common}, buf ${num(s, 'msSndBuf')} ms`;
-}
-
-export function formatJson(time: Date, dir: Direction, label: string, s: StatsValues): string {
-  return JSON.stringify({ time: time.toISOString(), direction: dir, endpoint: label, ...s });
-}
-
-function csvField(v: unknown): string {
-  const t = v === undefined ? '' : String(v);
-  return /[",\r\n]/.test(t) ? `"${t.replace(/"/g, '""')}"` : t;
-}
-
-/** CSV with a header line; the columns are fixed by the first sample so every row lines up. */
-export class CsvFormatter {
-  private columns: string[] | undefined;
-  format(time: Date, dir: Direction, label: string, s: StatsValues): string[] {
-    const lines: string[] = [];
-    if (!this.columns) {
-      this.columns = Object.keys(s);
-      lines.push(['Time', 'Direction', 'Endpoint', ...this.columns].map(csvField).join(','));
-    }
-    lines.push([time.toISOString(), dir, label, ...this.columns.map((c) => s[c])].map(csvField).join(','));
-    return lines;
-  }
+  const v = s.split(',')[0].toLowerCase();
+  return v === 'json' || v === 'csv' || v === 'default' ? v : undefined;
 }
 
 interface Source {
   dir: Direction;
-  label: string;
   sock: SrtSocket;
+  /** slt's per-socket packet counter: starts at 1, a report when counter % N === N - 1. */
+  counter: number;
 }
 
 export class StatsPrinter {
   private readonly sources: Source[] = [];
-  private timer: NodeJS.Timeout | undefined;
-  private readonly csv = new CsvFormatter();
+  private readonly csv = new CsvFormat();
+  private stopped = false;
 
   constructor(
-    private readonly write: (line: string) => void,
+    private readonly write: (text: string) => void,
     private readonly format: StatsFormat,
-    /** Interval counters (reset at each report) unless -f asks for totals. */
-    private readonly clear: boolean,
+    /** Report every this many packets. */
+    private readonly everyPackets: number,
+    /** -f: counters since the connection started (never cleared) instead of since the last report. */
+    private readonly full: boolean,
   ) {}
 
-  add(dir: Direction, label: string, sock: SrtSocket): void {
-    this.sources.push({ dir, label, sock });
+  add(dir: Direction, sock: SrtSocket): void {
+    this.sources.push({ dir, sock, counter: 1 });
   }
 
-  start(intervalMs: number): void {
-    this.timer = setInterval(() => this.report(), intervalMs);
-    this.timer.unref(); // stats never keep the process alive
-  }
-
-  report(): void {
-    const now = new Date();
-    for (const { dir, label, sock } of this.sources) {
-      let s: StatsValues;
-      try {
-        s = sock.getStats({ clear: this.clear });
-      } catch {
-        continue; // socket already gone
+  /**
+   * A chunk of `bytes` went from the input to the output: one message read from an SRT input,
+   * and as many packets written to an SRT output as the socket cuts it into.
+   */
+  onChunk(bytes: number): void {
+    if (this.stopped) return;
+    const n = this.everyPackets;
+    for (const src of this.sources) {
+      const packets = src.dir === 'input' ? 1 : Math.ceil(bytes / payloadSize(src.sock));
+      for (let k = 0; k < packets; k++, src.counter++) {
+        if (src.counter % n === n - 1) this.report(src.sock);
       }
-      if (this.format === 'json') this.write(formatJson(now, dir, label, s));
-      else if (this.format === 'csv') for (const l of this.csv.format(now, dir, label, s)) this.write(l);
-      else this.write(formatDefault(dir, label, s));
     }
   }
 
-  stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
+  private report(sock: SrtSocket): void {
+    let stats: Record<string, number>;
+    try {
+      stats = sock.getStats({ clear: !this.full });
+    } catch {
+      return; // socket already gone
+    }
+    const r: StatsReport = { sid: sock.socketId, timepoint: formatTimepoint(nowEpochUs()), stats };
+    this.write(this.format === 'json' ? formatJson(r) : this.format === 'csv' ? this.csv.format(r) : formatText(r));
   }
+
+  stop(): void {
+    this.stopped = true;
+  }
+}
+
+/** Bytes per packet of a byte-stream write (the negotiated size once connected). */
+function payloadSize(sock: SrtSocket): number {
+  return Math.max(1, sock.engine?.cfg.payloadSize ?? sock.options.payloadSize);
 }

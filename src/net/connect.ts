@@ -12,8 +12,9 @@ import { RejectReason } from '../protocol/reject-reason';
 import { Outgoing, RendezvousHandshake } from '../protocol/rendezvous';
 import { randomIsn, tsWrap } from '../protocol/sequence';
 import { nowUs } from './clock';
-import { rejectionError, SrtError, srtError } from './errors';
+import { abortError, rejectionError, SrtError, srtError } from './errors';
 import { ConnectOptions, cryptoFor, handshakeConfig } from './options';
+import { scheduler, Scheduled } from './scheduler';
 import { AttachParams, SrtSocket } from './srt-socket';
 import { UdpMux } from './udp-mux';
 
@@ -35,8 +36,20 @@ export function connect(a: ConnectOptions | number, b?: string | (() => void), c
   const sock = new SrtSocket(options);
   sock.connecting = true;
   if (cb) sock.once('connect', cb);
+  if (options.signal) destroyOnAbort(sock, options.signal);
   void run(sock, options);
   return sock;
+}
+
+/** connect({ signal }): an abort destroys the socket, whether still connecting or connected. */
+function destroyOnAbort(sock: SrtSocket, signal: AbortSignal): void {
+  const onAbort = () => {
+    sock.connecting = false;
+    sock.destroy(abortError(signal.reason));
+  };
+  if (signal.aborted) return void process.nextTick(onAbort);
+  signal.addEventListener('abort', onAbort, { once: true });
+  sock.once('close', () => signal.removeEventListener('abort', onAbort));
 }
 
 async function resolve(host: string): Promise<{ address: string; family: number }> {
@@ -52,12 +65,20 @@ interface HandshakeRun {
   onPacket(pkt: ControlPacket | null, msg: Buffer, rinfo: dgram.RemoteInfo): void;
 }
 
-/** The shared part of caller and rendezvous: socket, resends, timeout, failure and hand-over. */
-class HandshakeDriver {
+/**
+ * The shared part of caller and rendezvous: socket, resends, timeout, failure and hand-over.
+ * Its two deadlines (next resend, connect timeout) run from the process scheduler like a
+ * connection's: no timer of its own.
+ */
+class HandshakeDriver implements Scheduled {
   done = false;
   readonly startUs = nowUs();
-  private resend?: NodeJS.Timeout;
-  private timeout?: NodeJS.Timeout;
+  /** @internal Owned by the scheduler. */
+  dueUs = Infinity;
+  private nextResendUs = Infinity;
+  private timeoutAtUs = Infinity;
+  private timeoutMs = 0;
+  private run?: HandshakeRun;
   private readonly onDestroyed = () => {
     if (!this.done) {
       this.finish();
@@ -72,7 +93,7 @@ class HandshakeDriver {
     readonly port: number,
     readonly socketId: number,
   ) {
-    sock.once('srt-destroyed', this.onDestroyed);
+    sock.onDestroyedInternal = this.onDestroyed;
     mux.on('error', (err: Error) => (this.done ? sock.destroy(err) : this.fail(err as SrtError)));
   }
 
@@ -83,22 +104,33 @@ class HandshakeDriver {
       run.onPacket(pkt && pkt.kind === 'control' ? pkt : null, msg, rinfo);
     };
     this.mux.register(this.socketId, { onDatagram: handler });
-    const send = () => {
-      const out = run.current();
-      if (out) this.sendHs(out.hs, out.destId);
-    };
-    this.resend = setInterval(send, HS_RESEND_MS);
-    this.timeout = setTimeout(() => {
-      this.fail(
-        srtError('ETIMEDOUT', `SRT connection to ${this.address}:${this.port} timed out after ${timeoutMs} ms`, {
+    this.run = run;
+    this.timeoutMs = timeoutMs;
+    const now = nowUs();
+    this.timeoutAtUs = now + timeoutMs * 1000;
+    this.nextResendUs = now;
+    this.onDue(now);
+  }
+
+  /** The scheduler's call: resend the current handshake every 250 ms until done or timed out. */
+  onDue(now: number): void {
+    if (this.done || !this.run) return;
+    if (now >= this.timeoutAtUs) {
+      return this.fail(
+        srtError('ETIMEDOUT', `SRT connection to ${this.address}:${this.port} timed out after ${this.timeoutMs} ms`, {
           reason: 'SRT_REJ_TIMEOUT',
           rejectCode: RejectReason.TIMEOUT,
           address: this.address,
           port: this.port,
         }),
       );
-    }, timeoutMs);
-    send();
+    }
+    if (now >= this.nextResendUs) {
+      const out = this.run.current();
+      if (out) this.sendHs(out.hs, out.destId);
+      this.nextResendUs = now + HS_RESEND_MS * 1000;
+    }
+    scheduler.schedule(this, Math.min(this.nextResendUs, this.timeoutAtUs), now);
   }
 
   /** Packets to destination ID 0 (a rendezvous peer that does not know our ID yet). */
@@ -124,9 +156,8 @@ class HandshakeDriver {
 
   private finish(): void {
     this.done = true;
-    clearInterval(this.resend);
-    clearTimeout(this.timeout);
-    this.sock.off('srt-destroyed', this.onDestroyed);
+    scheduler.cancel(this);
+    this.sock.onDestroyedInternal = undefined;
     this.mux.unregister(this.socketId);
     this.mux.requestHandler = undefined;
   }

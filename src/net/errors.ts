@@ -27,3 +27,10 @@ export function rejectionError(rejectCode: number, detail: string, address?: str
     port,
   });
 }
+
+/** What an aborted signal makes an operation fail with, as Node's own (name 'AbortError', code 'ABORT_ERR'). */
+export function abortError(reason: unknown): SrtError {
+  const err = srtError('ABORT_ERR', 'The operation was aborted', { cause: reason } as Partial<SrtError>);
+  err.name = 'AbortError';
+  return err;
+}

@@ -35,6 +35,12 @@ export interface SrtOptions {
   tlpktDrop?: boolean;
   /** Periodic NAK reports (SRTO_NAKREPORT). Default true. */
   nakReport?: boolean;
+  /**
+   * Reorder tolerance's maximum, in packets (SRTO_LOSSMAXTTL): on a link that reorders, a gap waits
+   * for up to this many later packets before it is NAKed, so a packet that is only late costs no
+   * retransmission. The tolerance starts there and adapts, as libsrt's. Default 0: NAK at once.
+   */
+  lossMaxTtl?: number;
   /** Stream ID sent by a caller (SRTO_STREAMID), at most 512 bytes. */
   streamId?: string;
   /** Enables AES encryption (SRTO_PASSPHRASE), 10 to 80 bytes. Never logged or inspected. */
@@ -117,6 +123,11 @@ export interface ConnectOptions extends SrtOptions {
   /** Local address/port to bind the caller's UDP socket to. */
   localAddress?: string;
   localPort?: number;
+  /**
+   * Aborting destroys the socket with an AbortError, as net.connect's: during the handshake it
+   * stops at once (no waiting for connectTimeout); once connected it closes the connection.
+   */
+  signal?: AbortSignal;
 }
 
 export interface ServerOptions extends SrtOptions {
@@ -161,6 +172,7 @@ export interface ResolvedOptions {
   overheadBw: number;
   tlpktDrop: boolean;
   nakReport: boolean;
+  lossMaxTtl: number;
   streamId: string;
   linger: number;
   transType: 'live' | 'file';
@@ -196,6 +208,7 @@ export const DEFAULTS: ResolvedOptions = {
   overheadBw: 25,
   tlpktDrop: true,
   nakReport: true,
+  lossMaxTtl: 0,
   streamId: '',
   linger: 3000,
   transType: 'live',
@@ -261,6 +274,7 @@ export function resolveOptions(o: SrtOptions = {}): ResolvedOptions {
   if (o.overheadBw !== undefined) r.overheadBw = checkInt('overheadBw', o.overheadBw, 5, 100);
   if (o.tlpktDrop !== undefined) r.tlpktDrop = !!o.tlpktDrop;
   if (o.nakReport !== undefined) r.nakReport = !!o.nakReport;
+  if (o.lossMaxTtl !== undefined) r.lossMaxTtl = checkInt('lossMaxTtl', o.lossMaxTtl, 0, 0x7fffffff);
   if (o.linger !== undefined) r.linger = checkInt('linger', o.linger, 0, 0x7fffffff);
   if (o.passphrase !== undefined && o.passphrase !== '') {
     if (typeof o.passphrase !== 'string') throw new TypeError('options.passphrase must be a string');
@@ -307,6 +321,30 @@ export function resolveBacklog(v: number | undefined): number {
  * Per-connection options over the server's: a key given as undefined keeps the server's value
  * (`accept({ passphrase: undefined })` must not erase the server's passphrase).
  */
+/**
+ * The options an application may change on a connected socket, as libsrt's srt_setsockflag after
+ * connect (its "post" options): the sending bandwidth, linger and the reorder tolerance. Everything else is negotiated in
+ * the handshake or sizes buffers, and is fixed once connected.
+ */
+export const RUNTIME_OPTIONS = ['maxBw', 'inputBw', 'minInputBw', 'overheadBw', 'linger', 'lossMaxTtl'] as const;
+export type RuntimeOptions = Pick<SrtOptions, (typeof RUNTIME_OPTIONS)[number]>;
+
+/** Validates runtime changes as resolveOptions does; throws on any other option. */
+export function resolveRuntimeOptions(changes: RuntimeOptions): Partial<Pick<ResolvedOptions, (typeof RUNTIME_OPTIONS)[number]>> {
+  const allowed: readonly string[] = RUNTIME_OPTIONS;
+  for (const k of Object.keys(changes)) {
+    if (!allowed.includes(k)) {
+      const err = new TypeError(`options.${k} cannot be changed on a connected socket (only ${RUNTIME_OPTIONS.join(', ')})`) as TypeError & { code: string };
+      err.code = 'ERR_SRT_OPTION_NOT_RUNTIME';
+      throw err;
+    }
+  }
+  const resolved = resolveOptions(changes);
+  const out: Partial<Pick<ResolvedOptions, (typeof RUNTIME_OPTIONS)[number]>> = {};
+  for (const k of RUNTIME_OPTIONS) if (changes[k] !== undefined) out[k] = resolved[k];
+  return out;
+}
+
 export function withOverrides<T extends SrtOptions>(base: T, overrides: SrtOptions): T {
   const out: T = { ...base };
   for (const [k, v] of Object.entries(overrides)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;

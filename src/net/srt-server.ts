@@ -14,7 +14,7 @@ import type { Refusal } from '../protocol/refusal-cache';
 import { RejectReason, rejectReasonName } from '../protocol/reject-reason';
 import { tsWrap } from '../protocol/sequence';
 import { nowUs } from './clock';
-import { srtError } from './errors';
+import { srtError, type SrtError } from './errors';
 import { ConnectionRequest } from './connection-request';
 import {
   cryptoFor,
@@ -28,6 +28,7 @@ import {
   withOverrides,
 } from './options';
 import { SrtSocket } from './srt-socket';
+import type { TypedListener } from './typed-listener';
 import { UdpMux } from './udp-mux';
 
 /** What the 'reject' event reports about a refused caller. */
@@ -55,6 +56,48 @@ export interface ServerCounters {
 
 type ConnectionListener = (socket: SrtSocket) => void;
 
+/** SrtServer's events and their arguments, net.Server's where they exist. */
+export interface SrtServerEvents {
+  /** The UDP socket is bound: address() is known. */
+  listening: [];
+  /** A caller was accepted. */
+  connection: [socket: SrtSocket];
+  /** A caller asks to connect: accept or reject it (only when there is a listener for this event). */
+  request: [request: ConnectionRequest];
+  /** A caller was refused (bad passphrase, rejected request, backlog...). */
+  reject: [info: RejectInfo];
+  /** The UDP socket failed (EADDRINUSE, EACCES...). */
+  error: [err: SrtError];
+  /** close() completed: the last accepted connection closed too. */
+  close: [];
+  /** A bug: a handler threw on a datagram, which was dropped (counted in muxCounters.handlerErrors). */
+  handlerError: [err: Error];
+}
+
+/** What listen(options) takes, as net.Server's. */
+export interface ListenOptions {
+  /** Default 0: a port chosen by the system. */
+  port?: number;
+  /** Default '0.0.0.0'; an IPv6 address ('::') listens on IPv6 (and IPv4-mapped unless ipv6Only). */
+  host?: string;
+  /** Overrides the server's ipv6Only option for this listen. */
+  ipv6Only?: boolean;
+  /** Aborting closes the server, as server.close(). */
+  signal?: AbortSignal;
+}
+
+/** Typed listeners for SrtServerEvents: a handler of the wrong shape does not compile. */
+export interface SrtServer {
+  on<E extends keyof SrtServerEvents>(event: E, listener: TypedListener<SrtServerEvents[E]>): this;
+  once<E extends keyof SrtServerEvents>(event: E, listener: TypedListener<SrtServerEvents[E]>): this;
+  off<E extends keyof SrtServerEvents>(event: E, listener: TypedListener<SrtServerEvents[E]>): this;
+  addListener<E extends keyof SrtServerEvents>(event: E, listener: TypedListener<SrtServerEvents[E]>): this;
+  removeListener<E extends keyof SrtServerEvents>(event: E, listener: TypedListener<SrtServerEvents[E]>): this;
+  prependListener<E extends keyof SrtServerEvents>(event: E, listener: TypedListener<SrtServerEvents[E]>): this;
+  prependOnceListener<E extends keyof SrtServerEvents>(event: E, listener: TypedListener<SrtServerEvents[E]>): this;
+  emit<E extends keyof SrtServerEvents>(event: E, ...args: SrtServerEvents[E]): boolean;
+}
+
 export class SrtServer extends EventEmitter {
   /** Kept private: it may hold a passphrase. */
   readonly #options: ServerOptions;
@@ -79,31 +122,53 @@ export class SrtServer extends EventEmitter {
     if (options.onRequest) this.on('request', options.onRequest);
   }
 
-  listen(port?: number, host?: string | (() => void), cb?: () => void): this {
-    if (typeof host === 'function') {
-      cb = host;
-      host = undefined;
+  /**
+   * Binds the UDP socket and starts accepting callers, as net.Server.listen: `listen(port, host, cb)`
+   * or `listen({ port, host, ipv6Only, signal }, cb)`.
+   */
+  listen(options: ListenOptions, cb?: () => void): this;
+  listen(port?: number, host?: string, cb?: () => void): this;
+  listen(port: number, cb?: () => void): this;
+  listen(a?: number | ListenOptions, b?: string | (() => void), c?: () => void): this {
+    const o: ListenOptions = typeof a === 'object' && a !== null ? a : { port: a, host: typeof b === 'string' ? b : undefined };
+    const cb = typeof b === 'function' ? b : c;
+    if (o.port !== undefined && (!Number.isInteger(o.port) || o.port < 0 || o.port > 65535)) {
+      throw srtError('ERR_SOCKET_BAD_PORT', `options.port should be >= 0 and < 65536. Received ${String(o.port)}.`);
     }
-    if (cb) this.once('listening', cb);
     if (this.mux) throw srtError('ERR_SERVER_ALREADY_LISTEN', 'Listen method has been called more than once without closing.');
-    const address = host ?? '0.0.0.0';
-    const mux = new UdpMux(address.includes(':') ? 'udp6' : 'udp4', this.resolved.ipv6Only, this.resolved.ipTtl);
+    if (cb) this.once('listening', cb);
+    const address = o.host || '0.0.0.0';
+    const mux = new UdpMux(address.includes(':') ? 'udp6' : 'udp4', o.ipv6Only ?? this.resolved.ipv6Only, this.resolved.ipTtl);
     this.mux = mux;
     mux.requestHandler = (msg, rinfo) => this.onRequest(msg, rinfo);
-    mux.on('error', (err: Error) => this.emit('error', err));
+    mux.on('error', (err: SrtError) => this.emit('error', err));
     mux.on('handlerError', (err: Error) => this.emit('handlerError', err));
-    mux.bind(port ?? 0, address).then(
+    mux.bind(o.port ?? 0, address).then(
       () => {
+        if (this.mux !== mux) return; // closed (aborted) while binding
         this.listening = true;
         this.emit('listening');
       },
-      (err: Error) => {
+      (err: SrtError) => {
+        if (this.mux !== mux) return;
         this.mux = undefined;
         mux.close();
         this.emit('error', err);
       },
     );
+    if (o.signal) this.closeOnAbort(o.signal, mux);
     return this;
+  }
+
+  /** listen({ signal }): an abort closes the server, as net's (at once when already aborted). */
+  private closeOnAbort(signal: AbortSignal, mux: UdpMux): void {
+    const onAbort = () => {
+      if (this.mux === mux && !this.closing) this.close();
+    };
+    if (signal.aborted) return void process.nextTick(onAbort);
+    signal.addEventListener('abort', onAbort, { once: true });
+    // Closed otherwise: the signal no longer holds a reference to this server.
+    this.once('close', () => signal.removeEventListener('abort', onAbort));
   }
 
   address(): { address: string; family: string; port: number } | null {

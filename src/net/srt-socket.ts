@@ -14,11 +14,12 @@ import { SrtFlag } from '../protocol/handshake-packet';
 import { KmState } from '../protocol/km-message';
 import { MessageAssembler } from '../protocol/message-assembler';
 import { ControlType, DataPacket, decodePacket, Position } from '../protocol/packet';
-import { Ctr } from '../protocol/stats';
+import { Ctr, emptyStats, type SrtStats } from '../protocol/stats';
 import { nowUs } from './clock';
 import { SrtError, srtError } from './errors';
-import { ResolvedOptions, resolveOptions, SrtOptions } from './options';
+import { ResolvedOptions, resolveOptions, resolveRuntimeOptions, type RuntimeOptions, SrtOptions } from './options';
 import { Scheduled, scheduler } from './scheduler';
+import type { TypedListener } from './typed-listener';
 import type { MuxEndpoint, UdpMux } from './udp-mux';
 
 /** What a finished handshake hands to the socket. */
@@ -44,6 +45,44 @@ export interface AttachParams {
 const KM_STATE_NAMES = Object.fromEntries(Object.entries(KmState).map(([k, v]) => [v, `SRT_KM_S_${k}`]));
 
 type WriteCallback = (err?: Error | null) => void;
+
+/** SrtSocket's events and their arguments, net.Socket's where they exist. */
+export interface SrtSocketEvents {
+  /** The handshake completed (connect()); accepted sockets are connected already. */
+  connect: [];
+  /** Same time as 'connect', as net.Socket. */
+  ready: [];
+  /** setTimeout()'s idle time passed; the connection stays open. */
+  timeout: [];
+  /** A received chunk: a packet's payload, or in message API a whole message. */
+  data: [chunk: Buffer];
+  readable: [];
+  /** The peer closed (SHUTDOWN) and everything received was read. */
+  end: [];
+  /** end() completed: everything written was acknowledged by the peer. */
+  finish: [];
+  drain: [];
+  pause: [];
+  resume: [];
+  pipe: [src: NodeJS.ReadableStream];
+  unpipe: [src: NodeJS.ReadableStream];
+  /** err.code as net (ECONNREFUSED, ETIMEDOUT, ECONNRESET, EPIPE...), with SRT's reason when refused. */
+  error: [err: SrtError];
+  close: [hadError: boolean];
+}
+
+
+/** Typed listeners for SrtSocketEvents: a handler of the wrong shape does not compile. */
+export interface SrtSocket {
+  on<E extends keyof SrtSocketEvents>(event: E, listener: TypedListener<SrtSocketEvents[E]>): this;
+  once<E extends keyof SrtSocketEvents>(event: E, listener: TypedListener<SrtSocketEvents[E]>): this;
+  off<E extends keyof SrtSocketEvents>(event: E, listener: TypedListener<SrtSocketEvents[E]>): this;
+  addListener<E extends keyof SrtSocketEvents>(event: E, listener: TypedListener<SrtSocketEvents[E]>): this;
+  removeListener<E extends keyof SrtSocketEvents>(event: E, listener: TypedListener<SrtSocketEvents[E]>): this;
+  prependListener<E extends keyof SrtSocketEvents>(event: E, listener: TypedListener<SrtSocketEvents[E]>): this;
+  prependOnceListener<E extends keyof SrtSocketEvents>(event: E, listener: TypedListener<SrtSocketEvents[E]>): this;
+  emit<E extends keyof SrtSocketEvents>(event: E, ...args: SrtSocketEvents[E]): boolean;
+}
 
 export class SrtSocket extends Duplex implements MuxEndpoint, Scheduled {
   /** The stream ID the caller sent (on a caller: the one it asked for). */
@@ -78,6 +117,10 @@ export class SrtSocket extends Duplex implements MuxEndpoint, Scheduled {
   private idleMs = 0;
   private idleTimer?: NodeJS.Timeout;
   private lastActivityMs = 0;
+  /** endReadable() ran: the peer's end was pushed. */
+  private readEnding = false;
+  /** @internal connect()'s hook: a socket destroyed during its handshake stops the handshake. */
+  onDestroyedInternal?: () => void;
 
   constructor(options: SrtOptions = {}) {
     super({
@@ -160,6 +203,7 @@ export class SrtSocket extends Duplex implements MuxEndpoint, Scheduled {
       overheadBw: o.overheadBw,
       tlpktDrop: o.tlpktDrop,
       nakReport: o.nakReport,
+      lossMaxTtl: o.lossMaxTtl,
       crypto: p.crypto,
       // TSBPD on receive only when the peer timestamps for it (live) and we want it; file mode delivers at once.
       tsbpd: o.transType !== 'file' && o.tsbpdMode && (n.peerFlags & SrtFlag.TSBPDSND) !== 0,
@@ -448,11 +492,18 @@ export class SrtSocket extends Duplex implements MuxEndpoint, Scheduled {
     if (!this.writableEnded) this.end();
   }
 
-  /** Ends the readable side; destroys the socket when nothing is left unread. */
+  /**
+   * Ends the readable side. As net with allowHalfOpen false, the socket is destroyed after 'end'
+   * (everything received was read) once the writable side has finished too: 'end' comes before
+   * 'close' whether the reader is 'data', for await or pipeline.
+   */
   private endReadable(): void {
-    if (!this.readableEnded) this.push(null);
-    if (this.readableLength === 0 && this.writableFinished) this.destroy();
-    else if (this.readableLength === 0) this.once('finish', () => this.readableLength === 0 && this.destroy());
+    if (this.readEnding) return;
+    this.readEnding = true;
+    this.push(null);
+    this.once('end', () => (this.writableFinished ? this.destroy() : this.once('finish', () => this.destroy())));
+    // Nothing left unread: 'end' now, even when nobody reads (a socket only written to).
+    if (this.readableLength === 0) this.read(0);
   }
 
   // ------------------------------------------------------------------ lifecycle
@@ -481,7 +532,7 @@ export class SrtSocket extends Duplex implements MuxEndpoint, Scheduled {
       this.finalCb = undefined;
       cb(err ?? srtError('ERR_STREAM_DESTROYED', 'destroyed before the peer acknowledged all data'));
     }
-    this.emit('srt-destroyed');
+    this.onDestroyedInternal?.();
     cb(err);
   }
 
@@ -529,9 +580,24 @@ export class SrtSocket extends Duplex implements MuxEndpoint, Scheduled {
     this.idleTimer.unref();
   }
 
+  /**
+   * Changes options on a live socket, as libsrt's srt_setsockflag after connect: the sending
+   * bandwidth (maxBw, inputBw, minInputBw, overheadBw; the pacing follows at once), linger and
+   * lossMaxTtl (the reorder tolerance restarts at the new maximum, as libsrt's).
+   * Other options throw ERR_SRT_OPTION_NOT_RUNTIME; bad values throw as in connect().
+   */
+  setOptions(changes: RuntimeOptions): this {
+    const r = resolveRuntimeOptions(changes);
+    const o = this.options as { -readonly [K in keyof ResolvedOptions]: ResolvedOptions[K] };
+    Object.assign(o, r);
+    this.engine?.setBandwidth({ maxBw: o.maxBw, inputBw: o.inputBw, minInputBw: o.minInputBw, overheadBw: o.overheadBw });
+    if (r.lossMaxTtl !== undefined) this.engine?.setLossMaxTtl(r.lossMaxTtl);
+    return this;
+  }
+
   /** libsrt-style statistics (srt_bstats names); `clear` resets the interval counters. */
-  getStats(opts: { clear?: boolean } = {}): Record<string, number> {
-    if (!this.engine) return {};
+  getStats(opts: { clear?: boolean } = {}): SrtStats {
+    if (!this.engine) return emptyStats();
     return this.engine.stats(nowUs(), !!opts.clear);
   }
 

@@ -30,4 +30,14 @@ export interface CongestionControl {
   onTimeout(v: CcView): void;
   /** Resend on a timer even when the peer sends periodic NAKs (file mode, libsrt's LATEREXMIT). */
   readonly timerRexmit: boolean;
+  /** New bandwidth settings on a connected socket (libsrt's updateCC after srt_setsockflag). */
+  setBandwidth(bw: BandwidthOptions): void;
+}
+
+/** The bandwidth options libsrt lets an application change on a connected socket, bytes/s and %. */
+export interface BandwidthOptions {
+  maxBw: number;
+  inputBw: number;
+  minInputBw: number;
+  overheadBw: number;
 }

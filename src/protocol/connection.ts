@@ -10,6 +10,7 @@
  * tick() runs every timer that is due and returns the next deadline; the adapter arms one timer
  * for it. (The handshake's timers are the caller's and listener's; linger is the socket's.)
  */
+import type { BandwidthOptions } from './congestion';
 import type { CryptoControl } from './crypto-control';
 import type { EngineContext } from './engine-context';
 import { Outbox } from './outbox';
@@ -28,7 +29,7 @@ import { Receiver } from './receiver';
 import { RttEstimator } from './rtt';
 import { PACKET_OVERHEAD, Sender } from './sender';
 import { tsWrap } from './sequence';
-import { CounterName, Counters, Ctr } from './stats';
+import { CounterName, Counters, Ctr, type SrtStats } from './stats';
 import type { TsbpdClock } from './tsbpd';
 
 export { MAX_PAYLOAD } from './limits';
@@ -69,6 +70,8 @@ export interface ConnectionConfig {
   overheadBw?: number;
   tlpktDrop: boolean;
   nakReport: boolean;
+  /** Reorder tolerance's maximum, packets (SRTO_LOSSMAXTTL); 0 (default): every gap is NAKed at once. */
+  lossMaxTtl?: number;
   /** Keys and KM refresh; data is sent encrypted once it holds a sending key. */
   crypto?: CryptoControl;
   /** Deliver at timestamp + latency (live); false delivers in order at once (file mode). Default true. */
@@ -134,6 +137,16 @@ export class SrtConnection implements EngineContext {
   /** As writable; when false, the outbox will say drain once there is room. */
   canWrite(): boolean {
     return this.sender.canWrite();
+  }
+
+  /** Bandwidth options changed on the connected socket (srt_setsockflag's SRTO_MAXBW...). */
+  setBandwidth(bw: BandwidthOptions): void {
+    this.sender.setBandwidth(bw);
+  }
+
+  /** lossMaxTtl changed on the connected socket (SRTO_LOSSMAXTTL is a post option in libsrt too). */
+  setLossMaxTtl(max: number): void {
+    this.receiver.setLossMaxTtl(max);
   }
 
   /** Everything written was acknowledged (or dropped). */
@@ -298,7 +311,7 @@ export class SrtConnection implements EngineContext {
   }
 
   /** libsrt-style statistics (srt_bstats names and units). */
-  stats(nowUs: number, clear = false): Record<string, number> {
+  stats(nowUs: number, clear = false): SrtStats {
     const s = this.counters.snapshot(clear);
     // libsrt's byte counters include each packet's headers (16 SRT + 28 UDP/IPv4), payloads do not.
     for (const [bytes, pkts] of BYTES_WITH_HEADERS) {
@@ -317,6 +330,6 @@ export class SrtConnection implements EngineContext {
     s.mbpsSendRate = (s.byteSent * 8) / intervalUs;
     this.sender.stats(s, nowUs);
     this.receiver.stats(s, nowUs);
-    return s;
+    return s as SrtStats; // every name: test/unit/stats.test.ts
   }
 }

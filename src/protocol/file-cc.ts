@@ -5,7 +5,7 @@
  * on loss (ignoring losses under 2 % of the packets in flight), with randomized repeat decreases.
  * Times in µs; rates in packets/s.
  */
-import type { CcView, CongestionControl } from './congestion';
+import type { BandwidthOptions, CcView, CongestionControl } from './congestion';
 import { seqCmp, seqDec, seqOffset } from './sequence';
 
 const RC_INTERVAL_US = 10_000;
@@ -37,7 +37,7 @@ export class FileCC implements CongestionControl {
     isn: number,
     nowUs: number,
     private readonly mss: number,
-    private readonly maxBw = -1,
+    private maxBw = -1,
     private readonly rand: () => number = Math.random,
   ) {
     this.lastRcUs = nowUs;
@@ -54,6 +54,11 @@ export class FileCC implements CongestionControl {
   /** The congestion window bounds the packets in flight, within the peer's flow window (at least 2). */
   window(flowWindow: number): number {
     return Math.min(flowWindow, Math.max(2, Math.floor(this.cwnd)));
+  }
+
+  /** Only maxBw matters in file mode: the cap on the rate. */
+  setBandwidth(bw: BandwidthOptions): void {
+    this.maxBw = bw.maxBw;
   }
 
   /** File mode does not pace by the input rate. */

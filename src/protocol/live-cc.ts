@@ -6,19 +6,14 @@
  *                 measured input rate (at least minInputBw) × (1 + overheadBw %)
  * All in bytes per second. The pacer counts payload + 44 header bytes per packet.
  */
-import type { CongestionControl } from './congestion';
+import type { BandwidthOptions, CongestionControl } from './congestion';
 
 export const BW_INFINITE = 125_000_000;
 /** libsrt measures the input rate over 1 s windows (the first one 500 ms). */
 const FIRST_WINDOW_US = 500_000;
 const WINDOW_US = 1_000_000;
 
-export interface LiveCcOptions {
-  maxBw: number;
-  inputBw: number;
-  minInputBw: number;
-  overheadBw: number;
-}
+export type LiveCcOptions = BandwidthOptions;
 
 export class LiveCC implements CongestionControl {
   readonly timerRexmit = false;
@@ -28,7 +23,11 @@ export class LiveCC implements CongestionControl {
   /** Last measured input rate, bytes/s (0 before the first window closes). */
   measuredInput = 0;
 
-  constructor(private readonly o: LiveCcOptions) {}
+  constructor(private o: LiveCcOptions) {}
+
+  setBandwidth(bw: BandwidthOptions): void {
+    this.o = { ...bw };
+  }
 
   /** The application submitted `bytes` (payload + header overhead) at nowUs. */
   onInput(bytes: number, nowUs: number): void {

@@ -124,21 +124,33 @@ export class LossList {
    */
   toRanges(maxWords = Infinity): SeqRange[] {
     const out: SeqRange[] = [];
+    this.collect(this.firstOffset(), this.top, maxWords, out);
+    return out;
+  }
+
+  /** Appends to `out` the listed numbers within [first, last] (clipped to the window) as ascending ranges. */
+  rangesIn(first: number, last: number, out: SeqRange[]): void {
+    if (this.count === 0) return;
+    const a = Math.max(0, seqOffset(this.lo, first));
+    const b = Math.min(this.top, seqOffset(this.lo, last));
+    if (b >= a) this.collect(this.scan(a, b, true), b, Infinity, out);
+  }
+
+  // ------------------------------------------------------------------ internals
+
+  /** Appends the listed ranges from offset `pos` (a listed one, or -1) to offset `to`, within `maxWords` report words. */
+  private collect(pos: number, to: number, maxWords: number, out: SeqRange[]): void {
     let words = 0;
-    let pos = this.firstOffset();
-    while (pos >= 0 && pos <= this.top) {
-      const clear = this.scan(pos, this.top, false);
-      const end = clear < 0 ? this.top : clear - 1;
+    while (pos >= 0 && pos <= to) {
+      const clear = this.scan(pos, to, false);
+      const end = clear < 0 ? to : clear - 1;
       words += end === pos ? 1 : 2;
       if (words > maxWords) break;
       out.push([seqInc(this.lo, pos), seqInc(this.lo, end)]);
       if (clear < 0) break;
-      pos = this.scan(clear, this.top, true);
+      pos = this.scan(clear, to, true);
     }
-    return out;
   }
-
-  // ------------------------------------------------------------------ internals
 
   private reset(lo: number): void {
     this.lo = lo;

@@ -1,6 +1,7 @@
 /**
  * The receiving half of a connection: the receive buffer, the loss list, ACKs and their history,
- * TSBPD delivery and what the peer's DROPREQ and SHUTDOWN do to them. Its timers (tick):
+ * TSBPD delivery, the reorder tolerance (lossMaxTtl: when a gap is NAKed) and what the peer's
+ * DROPREQ and SHUTDOWN do to them. Its timers (tick):
  *   deliverDue     TSBPD: deliver at base + timestamp + latency, too-late drop of gaps
  *   checkAckTimer  full ACK every 10 ms (a light ACK every 64 packets on arrival)
  *   checkNakTimer  periodic NAK every max(20 ms, (SRTT + 4·RTTVar) / 2)
@@ -11,6 +12,7 @@ import { LossList } from './loss-list';
 import { ControlPacket, ControlType, DataPacket, encodeAck, encodeLossList, HEADER_SIZE, SeqRange } from './packet';
 import { ArrivalRateEstimator } from './rate-estimator';
 import { ReceiveBuffer } from './receive-buffer';
+import { ReorderTolerance } from './reorder-tolerance';
 import { seqCmp, seqDec, seqInc, seqOffset } from './sequence';
 import { ACK_INTERVAL_US, PACKET_OVERHEAD } from './sender';
 import { Ctr } from './stats';
@@ -26,6 +28,10 @@ export class Receiver {
   readonly tsbpd: TsbpdClock;
   private readonly rcvBuf: ReceiveBuffer;
   private readonly lossList: LossList;
+  /** When a gap is NAKed: at once, or after more packets on a reordering link (lossMaxTtl). */
+  private readonly reorder: ReorderTolerance;
+  /** Gaps whose wait ended with the packet being stored (reused: no allocation per packet). */
+  private readonly waitsEnded: SeqRange[] = [];
   /** One past the highest sequence number received. */
   private rcvNext: number;
   /** First sequence number not received contiguously (the ACK point). */
@@ -57,6 +63,7 @@ export class Receiver {
     const rcvIsn = cfg.peerIsn ?? cfg.isn;
     this.rcvBuf = new ReceiveBuffer(cfg.rcvBufPackets, rcvIsn);
     this.lossList = new LossList(cfg.rcvBufPackets);
+    this.reorder = new ReorderTolerance(cfg.lossMaxTtl ?? 0, cfg.rcvBufPackets);
     this.rcvNext = rcvIsn;
     this.ackPoint = rcvIsn;
     this.lastFullAckSeq = rcvIsn;
@@ -91,25 +98,32 @@ export class Receiver {
     }
     const ahead = seqOffset(this.rcvNext, seq);
     if (ahead >= 0 && !pkt.retransmitted) this.arrivals.onPacket(seq, len, nowUs);
+    let reordered = false;
     if (ahead > 0) {
-      // A gap: report it at once, then periodically.
+      // A gap: report it at once (or once the reorder tolerance's wait is over), then periodically.
       const last = seqDec(seq);
       if (this.lossList.isEmpty) this.nakPeriodFromUs = nowUs;
       this.lossList.insert(this.rcvNext, last);
       this.countLost(Ctr.pktRcvLoss, Ctr.byteRcvLoss, ahead);
-      this.sendNak([[this.rcvNext, last]], nowUs);
+      if (!this.reorder.deferGap(this.rcvNext, last)) this.sendNak([[this.rcvNext, last]], nowUs);
       this.rcvNext = seqInc(seq);
     } else if (ahead === 0) {
       this.rcvNext = seqInc(seq);
     } else {
-      this.lossList.remove(seq);
+      if (this.lossList.remove(seq)) {
+        reordered = !pkt.retransmitted;
+        this.reorder.onGapFilled(seq, -ahead - 1, pkt.retransmitted);
+      }
       if (pkt.retransmitted) counters.add(Ctr.pktRcvRetrans);
     }
-    if (!this.decryptInPlace(pkt)) return;
-    if (this.rcvBuf.insert(pkt, this.tsbpd.unwrap(pkt.timestamp)) !== 'ok') {
+    const decrypted = this.decryptInPlace(pkt);
+    if (decrypted && this.rcvBuf.insert(pkt, this.tsbpd.unwrap(pkt.timestamp)) !== 'ok') {
       counters.add(Ctr.pktRcvBelated); // a duplicate
       return;
     }
+    // A new packet (an undecryptable one too, as libsrt counts it): the waits count it.
+    this.countDownWaits(reordered, nowUs);
+    if (!decrypted) return;
     counters.add(Ctr.pktRecvUnique);
     counters.add(Ctr.byteRecvUnique, len);
     this.advanceAckPoint();
@@ -118,6 +132,17 @@ export class Receiver {
       this.ctx.sendControl(ControlType.ACK, 0, encodeAck({ lastAckSeq: this.ackPoint }), nowUs);
     }
     this.deliverDue(nowUs);
+  }
+
+  /** NAKs what is still missing of the gaps whose wait ended with this packet (one NAK for all). */
+  private countDownWaits(reordered: boolean, nowUs: number): void {
+    const ended = this.waitsEnded;
+    this.reorder.onStored(reordered, ended);
+    if (ended.length === 0) return;
+    const missing: SeqRange[] = [];
+    for (const [first, last] of ended) this.lossList.rangesIn(first, last, missing);
+    ended.length = 0;
+    if (missing.length > 0) this.sendNak(missing, nowUs);
   }
 
   /**
@@ -349,6 +374,11 @@ export class Receiver {
   }
 
   /** The receiver's part of the statistics. */
+  /** lossMaxTtl changed on the connected socket. */
+  setLossMaxTtl(max: number): void {
+    this.reorder.setMax(max);
+  }
+
   stats(s: Record<string, number>, nowUs: number): void {
     const pkt = this.ctx.cfg.payloadSize + PACKET_OVERHEAD;
     s.pktRcvBuf = this.rcvBuf.stored;
@@ -358,5 +388,9 @@ export class Receiver {
     s.pktRcvDriftCorrections = this.tsbpd.baseCorrections;
     s.usRcvDrift = this.tsbpd.driftUs;
     s.pktRcvLossRanges = this.lossList.size;
+    s.pktReorderDistance = this.reorder.distance;
+    s.pktReorderTolerance = this.reorder.tolerance;
+    // A receiving side hears no capacity from its peer's ACKs: like libsrt, it reports its own estimate.
+    if (!(s.mbpsBandwidth > 0)) s.mbpsBandwidth = (this.arrivals.linkCapacity() * pkt * 8) / 1e6;
   }
 }

@@ -8,7 +8,7 @@
  *   checkRexmitTimer retransmission without a NAK: file mode (LATEREXMIT), or a live peer without NAKREPORT
  */
 import { AckInfo, ControlType, encodeDropReq, HEADER_SIZE, Position, SeqRange, writeDataHeader } from './packet';
-import type { CcView, CongestionControl } from './congestion';
+import type { BandwidthOptions, CcView, CongestionControl } from './congestion';
 import type { EngineContext } from './engine-context';
 import { FileCC } from './file-cc';
 import { LiveCC } from './live-cc';
@@ -66,6 +66,12 @@ export class Sender {
       : new LiveCC({ maxBw: cfg.maxBw, inputBw: cfg.inputBw ?? 0, minInputBw: cfg.minInputBw ?? 0, overheadBw: cfg.overheadBw ?? 25 });
     this.pacer = new TokenBucket(this.cc.rate(), 4 * (cfg.payloadSize + PACKET_OVERHEAD), nowUs);
     this.lastRspAckUs = nowUs;
+  }
+
+  /** New bandwidth options on a connected socket: the pacing rate follows at once. */
+  setBandwidth(bw: BandwidthOptions): void {
+    this.cc.setBandwidth(bw);
+    this.pacer.rate = this.cc.rate();
   }
 
   // ------------------------------------------------------------------ writing

@@ -19,6 +19,35 @@ export const COUNTERS = [
 
 export type CounterName = (typeof COUNTERS)[number];
 
+/** Values measured when the statistics are read (buffers, windows, rates), not accumulated. */
+export const GAUGES = [
+  'msTimeStamp', 'msRTT', 'msRcvTsbPdDelay', 'msSndTsbPdDelay', 'byteMSS', 'mbpsRecvRate', 'mbpsSendRate',
+  // sender
+  'pktFlowWindow', 'pktCongestionWindow', 'pktFlightSize', 'pktSndBuf', 'byteSndBuf', 'msSndBuf',
+  'byteAvailSndBuf', 'mbpsMaxBW', 'mbpsBandwidth', 'usPktSndPeriod',
+  // receiver
+  'pktRcvBuf', 'byteRcvBuf', 'msRcvBuf', 'byteAvailRcvBuf', 'pktRcvDriftCorrections', 'usRcvDrift', 'pktRcvLossRanges',
+  'pktReorderDistance', 'pktReorderTolerance',
+] as const;
+
+export type GaugeName = (typeof GAUGES)[number];
+
+/**
+ * What SrtSocket.getStats() returns: each counter for the interval and its `...Total`, and the
+ * gauges. A closed set of names, so that a typo (`msRTTT`) does not compile.
+ */
+export type SrtStats = { [K in CounterName | `${CounterName}Total` | GaugeName]: number };
+
+/** Every name of SrtStats, in a stable order (counters, their totals, gauges). */
+export const STATS_NAMES: readonly (keyof SrtStats)[] = [...COUNTERS, ...COUNTERS.map((c) => `${c}Total` as const), ...GAUGES];
+
+/** Statistics of a socket that never connected: every value 0. */
+export function emptyStats(): SrtStats {
+  const s = {} as SrtStats;
+  for (const k of STATS_NAMES) s[k] = 0;
+  return s;
+}
+
 /**
  * Index of each counter (COUNTERS order), a const enum inlined at every use: hot paths add with
  * an indexed store into a Float64Array instead of a string-keyed property update.

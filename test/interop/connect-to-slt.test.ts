@@ -39,4 +39,25 @@ describe('interop: connect() -> srt-live-transmit listener', function () {
     await out.done;
     expect(out.buffer().equals(data), `${describeMismatch(out.buffer(), data)}\n${slt.diag()}`).to.equal(true);
   });
+
+  it('maxBw changed on the live socket (srt_setsockflag after connect): paced at the new rate, byte-exact', async function () {
+    this.timeout(30000);
+    const port = await freeUdpPort();
+    const slt = spawnPeer('srt-live-transmit', [...SLT_BASE_ARGS, `srt://:${port}`, 'file://con'], { name: 'slt-listener' });
+    const out = new ByteCollector(slt.proc.stdout!);
+    await waitForSrtListener(port, { peer: slt });
+    const sock = await connectTo({ host: '127.0.0.1', port }, 10000, () => slt.diag());
+    const data = randomBytes(1316 * 400, 'runtime-maxbw');
+    const half = 1316 * 200;
+    sock.write(data.subarray(0, half));
+    await out.waitForBytes(half - SLT_STDOUT_SLACK, 10000, () => `${statsText(sock)}\n${slt.diag()}`);
+    sock.setOptions({ maxBw: 250_000 }); // 2 Mbit/s
+    expect(sock.getStats().mbpsMaxBW).to.equal(2);
+    sock.write(data.subarray(half));
+    await out.waitForBytes(data.length - SLT_STDOUT_SLACK, 20000, () => `${statsText(sock)}\n${slt.diag()}`);
+    await delay(700);
+    await slt.kill('SIGINT');
+    await out.done;
+    expect(out.buffer().equals(data), `${describeMismatch(out.buffer(), data)}\n${slt.diag()}`).to.equal(true);
+  });
 });

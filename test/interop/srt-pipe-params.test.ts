@@ -93,7 +93,7 @@ describe('srt-pipe libsrt URL parameters against srt-live-transmit', function ()
       await waitForSrtListener(port, { peer: rx });
       const tx = spawnPeer('srt-live-transmit', [...SLT_BASE_ARGS, '-loglevel', 'warning', 'file://con', `srt://127.0.0.1:${port}`], { name: 'slt-caller' });
       await tx.waitForStderr(/Peer version too old/, 10000);
-      await rx.waitForStderr(/refused 127\.0\.0\.1:\d+: SRT_REJ_VERSION \(peer version 1\.5\.1 is older than the minimum 1\.5\.2\)/, 5000);
+      await rx.waitForStderr(/rejected caller 127\.0\.0\.1:\d+: 1008 - peer version too old \(SRT_REJ_VERSION\) \(peer version 1\.5\.1 is older than the minimum 1\.5\.2\)/, 5000);
     });
 
     it('srt-live-transmit listener minversion=0x010600 refuses the srt-pipe caller (1.5.5): srt-pipe exits 1 with SRT_REJ_VERSION', async () => {
@@ -146,22 +146,28 @@ describe('srt-pipe libsrt URL parameters against srt-live-transmit', function ()
   });
 
   describe('tsbpdmode=0', () => {
-    it('srt-live-transmit caller tsbpdmode=0 -> srt-pipe listener (latency=500): byte-exact, received without TSBPD (msRcvTsbPdDelay 0)', async () => {
-      const port = await freeUdpPort();
-      const data = randomBytes(1316 * 400, 'tsbpd-off-in');
-      const rx = spawnPeer(process.execPath, [srtPipeBin, '-v', '-s', '200', '-pf', 'json', `srt://:${port}?latency=500`, '-'], { name: 'srt-pipe-listener' });
-      const out = new ByteCollector(rx.proc.stdout!);
-      await waitForSrtListener(port, { peer: rx });
-      const tx = spawnPeer('srt-live-transmit', [...SLT_BASE_ARGS, '-chunk', '1316', 'file://con', `srt://127.0.0.1:${port}?tsbpdmode=0`], { name: 'slt-caller' });
-      await tx.waitForStderr(SLT_TARGET_CONNECTED, 10000);
-      await pacedWrite(tx.proc.stdin!, data, { bitrate: 8e6, chunkSize: 1316, end: false });
-      await out.waitForBytes(data.length, 15000, () => rx.diag() + '\n' + tx.diag());
-      await rx.waitForStderr(/"msRcvTsbPdDelay"/, 5000);
-      await tx.kill('SIGINT');
-      expect(out.buffer().equals(data), describeMismatch(out.buffer(), data)).to.equal(true);
-      const delays = rx.stderrText().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l).msRcvTsbPdDelay);
-      expect(new Set(delays)).to.deep.equal(new Set([0]));
-    });
+    for (const c of [
+      { off: 'srt-live-transmit caller', caller: '?tsbpdmode=0', listener: '?latency=500' },
+      { off: 'srt-pipe listener', caller: '', listener: '?latency=500&tsbpdmode=0' },
+    ]) {
+      it(`srt-live-transmit caller -> srt-pipe listener, TSBPD off in the ${c.off}: byte-exact, received without TSBPD (recv.msTsbPdDelay 0)`, async () => {
+        const port = await freeUdpPort();
+        const data = randomBytes(1316 * 400, `tsbpd-off-in ${c.off}`);
+        // Stats as srt-live-transmit's: every 100 packets, on stderr (OUTPUT is stdout), recv.msTsbPdDelay.
+        const rx = spawnPeer(process.execPath, [srtPipeBin, '-v', '-s', '100', '-pf', 'json', `srt://:${port}${c.listener}`, '-'], { name: 'srt-pipe-listener' });
+        const out = new ByteCollector(rx.proc.stdout!);
+        await waitForSrtListener(port, { peer: rx });
+        const tx = spawnPeer('srt-live-transmit', [...SLT_BASE_ARGS, '-chunk', '1316', 'file://con', `srt://127.0.0.1:${port}${c.caller}`], { name: 'slt-caller' });
+        await tx.waitForStderr(SLT_TARGET_CONNECTED, 10000);
+        await pacedWrite(tx.proc.stdin!, data, { bitrate: 8e6, chunkSize: 1316, end: false });
+        await out.waitForBytes(data.length, 15000, () => rx.diag() + '\n' + tx.diag());
+        await tx.kill('SIGINT');
+        expect(out.buffer().equals(data), describeMismatch(out.buffer(), data)).to.equal(true);
+        const delays = rx.stderrText().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l).recv.msTsbPdDelay);
+        expect(delays.length, 'stats reports').to.be.at.least(3);
+        expect(new Set(delays)).to.deep.equal(new Set([0]));
+      });
+    }
 
     it('srt-pipe caller tsbpdmode=0 -> srt-live-transmit listener (latency=400): byte-exact, its receive buffer never holds the latency', async () => {
       const port = await freeUdpPort();

@@ -25,6 +25,11 @@ export const ENGINE_SETUPS: Record<string, () => LoneEngine> = {
     for (let i = 0; i < 3000; i++) if (i % 7 !== 3) e.data(LONE_ISN + i, { timestamp: 1000 + i * 100 });
     return e;
   },
+  'a receiver with a huge reorder tolerance and hundreds of gaps waiting': () => {
+    const e = new LoneEngine({ lossMaxTtl: 0x7fffffff });
+    for (let i = 0; i < 3000; i++) if (i % 7 !== 3) e.data(LONE_ISN + i, { timestamp: 1000 + i * 100 });
+    return e;
+  },
   'an encrypted sender and receiver': () => {
     const c = crypto();
     c.createKmReq();

@@ -4,7 +4,7 @@
  * Everything opened here is closed by cleanupPeers() (see ./interop).
  */
 import { connect, createServer } from '../../src/index';
-import type { SrtServer, SrtSocket, ConnectOptions, ServerOptions } from '../../src/index';
+import type { SrtServer, SrtSocket, ConnectOptions, ServerOptions, SrtStats } from '../../src/index';
 import { expect } from 'chai';
 import {
   ByteCollector, SLT_BASE_ARGS, SLT_STDOUT_SLACK, SLT_TARGET_CONNECTED, delay, describeMismatch, freeUdpPort,
@@ -85,7 +85,7 @@ export function statsText(sock: SrtSocket | undefined): string {
   if (!sock) return 'stats: (no socket)';
   try {
     const s = sock.getStats();
-    const keys = ['pktSent', 'pktRecv', 'pktSndLoss', 'pktRcvLoss', 'pktRetrans', 'pktRcvDrop', 'pktSndDrop', 'msRTT', 'pktSndBuf', 'pktRcvBuf'];
+    const keys: (keyof SrtStats)[] = ['pktSent', 'pktRecv', 'pktSndLoss', 'pktRcvLoss', 'pktRetrans', 'pktRcvDrop', 'pktSndDrop', 'msRTT', 'pktSndBuf', 'pktRcvBuf'];
     return 'stats: ' + keys.filter((k) => k in s).map((k) => `${k}=${s[k]}`).join(' ');
   } catch (e) {
     return `stats: getStats() threw ${(e as Error).message}`;

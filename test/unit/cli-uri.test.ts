@@ -53,6 +53,10 @@ describe('cli: URI parsing', () => {
     expect(percentDecode('%zz%4')).to.equal('%zz%4');
     expect(percentDecode('a+b')).to.equal('a+b');
     expect(percentDecode('caf%C3%A9')).to.equal('café');
+    // Raw non-ASCII next to a stray or broken escape: kept whole (decoding falls back byte-wise there).
+    expect(percentDecode('café%')).to.equal('café%');
+    expect(percentDecode('€%E2%82x😀')).to.equal('€\uFFFDx😀');
+    expect(percentDecode('é%zz%C3%A9')).to.equal('é%zzé');
   });
 
   it('lower-cases keys, skips empty parts, treats a bare key as empty value', () => {
@@ -224,6 +228,13 @@ describe('cli: SRT parameters', () => {
     });
     usageError(() => p('pbkeylen=20'), /pbkeylen=20: must be 0, 16, 24 or 32/);
     usageError(() => p('cryptomode=3'), /cryptomode=3/);
+  });
+
+  it('lossmaxttl: the reorder tolerance in packets (lossMaxTtl)', () => {
+    expect(p('lossmaxttl=20').options).to.deep.equal({ lossMaxTtl: 20 });
+    expect(p('lossmaxttl=0').options).to.deep.equal({ lossMaxTtl: 0 });
+    usageError(() => p('lossmaxttl=-1'), /lossmaxttl/);
+    usageError(() => p('lossmaxttl=many'), /lossmaxttl/);
   });
 
   it('fails clearly on known but unsupported parameters, without echoing secrets', () => {

@@ -80,6 +80,19 @@ describe('LossList (bitmap window)', () => {
     expect(l.toRanges(2)).to.deep.equal([[1, 1]]);
   });
 
+  it('rangesIn: the listed numbers within a span, clipped to it and to the window, across the wrap', () => {
+    const l = new LossList(64);
+    l.insert(SEQ_MAX - 3, 2);
+    l.remove(SEQ_MAX);
+    const out: [number, number][] = [];
+    l.rangesIn(SEQ_MAX - 1, 1, out);
+    expect(out).to.deep.equal([[SEQ_MAX - 1, SEQ_MAX - 1], [0, 1]]);
+    out.length = 0;
+    l.rangesIn(100, 200, out); // past everything listed
+    l.rangesIn(SEQ_MAX - 500, SEQ_MAX - 400, out); // before the window
+    expect(out).to.deep.equal([]);
+  });
+
   it('behaves as a set of numbers within its window (property, against a model)', () => {
     const op = fc.oneof(
       fc.record({ k: fc.constant('insert' as const), a: fc.integer({ min: 0, max: 200 }), n: fc.integer({ min: 0, max: 40 }) }),
@@ -117,6 +130,11 @@ describe('LossList (bitmap window)', () => {
           expect(l.toRanges()).to.deep.equal(modelRanges(model, base));
           const first = modelRanges(model, base)[0]?.[0];
           expect(l.first()).to.equal(first);
+          // rangesIn over the op's own span [a, b]: the model's numbers within it.
+          const within = new Set([...model].filter((s) => seqOffset(a, s) >= 0 && seqOffset(s, b) >= 0));
+          const got: [number, number][] = [];
+          l.rangesIn(a, b, got);
+          expect(got).to.deep.equal(modelRanges(within, base));
         }
       }),
       { seed: 0x5eed, numRuns: 300 },

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { FileCC } from '../../src/protocol/file-cc';
 import { BW_INFINITE, LiveCC } from '../../src/protocol/live-cc';
 import { ArrivalRateEstimator } from '../../src/protocol/rate-estimator';
 
@@ -62,5 +63,23 @@ describe('LiveCC rate (libsrt LiveCC / updateCC)', () => {
     const floored = new LiveCC({ maxBw: 0, inputBw: 0, minInputBw: 4_000_000, overheadBw: 25 });
     for (let t = 0; t <= 500_000; t += 1000) floored.onInput(1000, t);
     expect(floored.rate()).to.equal(5_000_000);
+  });
+
+  it('setBandwidth on a connected socket: the rate follows, the measured input is kept', () => {
+    const cc = new LiveCC({ maxBw: 0, inputBw: 0, minInputBw: 0, overheadBw: 25 });
+    for (let t = 0; t <= 500_000; t += 1000) cc.onInput(1000, t);
+    cc.setBandwidth({ maxBw: 300_000, inputBw: 0, minInputBw: 0, overheadBw: 25 });
+    expect(cc.rate()).to.equal(300_000);
+    cc.setBandwidth({ maxBw: 0, inputBw: 0, minInputBw: 0, overheadBw: 50 });
+    expect(cc.rate()).to.be.within(1_492_000, 1_508_000); // the same measurement, the new overhead
+  });
+});
+
+describe('FileCC maxBw', () => {
+  it('caps the rate when positive, set at creation or later', () => {
+    const cc = new FileCC(0, 0, 1500, 1_000_000);
+    expect(cc.rate()).to.equal(1_000_000); // period 1 µs: 1.5 GB/s uncapped
+    cc.setBandwidth({ maxBw: -1, inputBw: 0, minInputBw: 0, overheadBw: 25 });
+    expect(cc.rate()).to.equal(1_500_000_000);
   });
 });

@@ -92,4 +92,16 @@ describe("statistics in libsrt's units (srt_bstats)", () => {
     sim.run(sim.now + 1_000_000);
     expect(sim.a.stats(sim.now).mbpsSendRate).to.equal(0);
   });
+
+  it('mbpsBandwidth: the sender reports the capacity its peer measured, a pure receiver its own estimate (as libsrt)', () => {
+    const sim = new SimLink({ latencyMs: 120, oneWayDelayUs: 1000 });
+    expect(sim.b.stats(sim.now).mbpsBandwidth).to.equal(0); // no probe pairs yet
+    for (let i = 0; i < 500; i++) {
+      sim.run(sim.now + 1000);
+      sim.a.write(payload(i), sim.now);
+    }
+    sim.run(sim.now + 100_000);
+    expect(sim.a.stats(sim.now).mbpsBandwidth).to.be.greaterThan(0);
+    expect(sim.b.stats(sim.now).mbpsBandwidth).to.be.greaterThan(0);
+  });
 });
