@@ -106,7 +106,7 @@ Copies INPUT to OUTPUT until INPUT ends; either side may be SRT (a pure-JS srt-l
 Endpoints:
   srt://HOST:PORT?PARAMS    SRT caller
   srt://:PORT?PARAMS        SRT listener (also mode=listener, or host 0.0.0.0 / [::]);
-                            accepts the first caller only
+                            one caller at a time (with -a no: the first caller only)
   srt://HOST:PORT?mode=rendezvous  SRT rendezvous (also inferred from a host plus adapter=);
                             binds port= locally, by default the remote PORT
   udp://HOST:PORT           input: bind HOST:PORT (empty host = all; multicast joins the group),
@@ -166,7 +166,9 @@ Options:
   -st, -srctime, -sourcetime yes|no
                         accepted; source time is not passed on (packets are stamped when sent)
   -a, -auto, -autoreconnect yes|no
-                        accepted; srt-pipe ends when a connection ends (does not reconnect)
+                        yes (default): an SRT caller dials again (backoff 250 ms .. 5 s) when its
+                        connection ends or an attempt fails; a listener takes the next caller into
+                        the same output. Live data meanwhile is dropped. no: end with the connection
   -ll, -loglevel LEVEL  log level: fatal, error, warning (default), note, info, debug
   -lfa, -logfa AREAS    log only these functional areas (comma-separated; 'all')
   -logfile FILE         log lines to FILE instead of stderr
@@ -182,8 +184,9 @@ Log (-ll): lines as libsrt's, HH:MM:SS.uuuuuu/srt-pipe!W:SRT.cn: ... At the defa
 note adds connections made, accepted and closed; debug adds socket options and counters.
 
 Differences from srt-live-transmit:
-  srt-pipe ends when INPUT ends or a connection ends (srt-live-transmit waits, and reconnects
-  unless -a no); exit status 1 on a connection error or refusal (srt-live-transmit: 0).
+  srt-pipe ends when INPUT ends (srt-live-transmit waits); with -a no, also when a connection
+  ends, and exit status 1 on a connection error or refusal (srt-live-transmit: 0). A caller's
+  retries back off (srt-live-transmit dials again every connect timeout).
   Connection events ("Accepted SRT source connection", "TIMEOUT: ...") are printed with -v only.
   srt-pipe also takes file paths and tcp://.
   Chunks: see -c (srt-live-transmit's default chunk is 1456 bytes, so 1456-byte packets).

@@ -15,7 +15,8 @@ export function formatBandwidth(mbps: number, json: boolean): string {
 
 interface Source {
   dir: Direction;
-  sock: SrtSocket;
+  /** The connection reported on: with -a, the current one of a series (none between connections). */
+  current: () => SrtSocket | undefined;
   /** slt's counter: starts at 1, a report when counter % N === N - 1. */
   counter: number;
 }
@@ -29,19 +30,21 @@ export class BandwidthReport {
     private readonly json: boolean,
   ) {}
 
-  add(dir: Direction, sock: SrtSocket): void {
-    this.sources.push({ dir, sock, counter: 1 });
+  add(dir: Direction, sock: SrtSocket | (() => SrtSocket | undefined)): void {
+    this.sources.push({ dir, current: typeof sock === 'function' ? sock : () => sock, counter: 1 });
   }
 
   /** A chunk of `bytes` went through: one packet read from an SRT input, as many as it makes written to an SRT output. */
   onChunk(bytes: number): void {
     for (const src of this.sources) {
-      const packets = src.dir === 'input' ? 1 : Math.ceil(bytes / payloadSize(src.sock));
+      const sock = src.current();
+      if (!sock) continue; // between connections: nothing went through it
+      const packets = src.dir === 'input' ? 1 : Math.ceil(bytes / payloadSize(sock));
       const first = src.counter;
       src.counter += packets;
       // One line when a report point (k % every == every - 1) is in [first, first + packets).
       const next = first + (((this.every - 1 - (first % this.every)) % this.every) + this.every) % this.every;
-      if (next < first + packets) this.report(src.sock);
+      if (next < first + packets) this.report(sock);
     }
   }
 

@@ -4,7 +4,8 @@ import { once } from 'node:events';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import { Readable, Writable, type Duplex } from 'node:stream';
-import { connect, createServer, type SrtSocket } from '../index';
+import { AcceptingSocket, connect, createServer, ReconnectingSocket, type SrtSocket } from '../index';
+import type { SuccessiveConnections } from '../net/successive-connections';
 import type { SrtError } from '../net/errors';
 import { resolveOptions, type ResolvedOptions } from '../net/options';
 import type { RejectInfo } from '../net/srt-server';
@@ -21,12 +22,16 @@ export interface OpenContext {
   signal: AbortSignal;
   /** The -ll log: refused callers and calls (warning), connections (note), socket details (debug). */
   logger: Logger;
+  /** -a: an SRT caller dials again when its connection ends, a listener takes the next caller. */
+  autoReconnect: boolean;
 }
 
 export interface Opened {
   stream: Readable | Writable | Duplex;
-  /** Set for srt:// endpoints (stats). */
-  srt?: SrtSocket;
+  /** Set for srt:// endpoints (stats): the connection in use (with -a, the current one). */
+  readonly srt?: SrtSocket;
+  /** With -a: the series of connections behind `stream` ('connect' and 'disconnect' per connection). */
+  series?: SuccessiveConnections;
   /** Set once a bidirectional output's peer has closed its side (receiver went away). */
   peerClosed: { value: boolean };
   /** Releases what the stream itself does not own (e.g. a listening server); idempotent. */
@@ -113,6 +118,7 @@ async function openedOrFailed(s: fs.ReadStream | fs.WriteStream, spec: { path: s
 
 async function openSrt(spec: SrtSpec, ctx: OpenContext, role: 'input' | 'output'): Promise<Opened> {
   const log = ctx.logger;
+  if (ctx.autoReconnect) return openSrtSeries(spec, ctx, role);
   if (spec.mode === 'caller' || spec.mode === 'rendezvous') {
     // connect() may throw synchronously (bad options): that is a runtime error like a failed connect.
     const sock = connect({
@@ -168,6 +174,66 @@ async function openSrt(spec: SrtSpec, ctx: OpenContext, role: 'input' | 'output'
   ctx.log(`accepted ${peer}`);
   log.note('conn', `${spec.label}: accepted ${peer} (${role})`);
   return { stream: sock as unknown as Duplex, srt: sock, peerClosed: { value: false }, release: closeServer };
+}
+
+/**
+ * -a (srt-live-transmit's default): the stream outlives its connections. A caller dials again with
+ * backoff when its connection ends or an attempt fails; a listener stays open and takes the next
+ * caller. Resolves once the first connection is up.
+ */
+async function openSrtSeries(spec: SrtSpec, ctx: OpenContext, role: 'input' | 'output'): Promise<Opened> {
+  const log = ctx.logger;
+  let series: SuccessiveConnections;
+  let release = () => {};
+  if (spec.mode === 'caller' || spec.mode === 'rendezvous') {
+    const r = new ReconnectingSocket({
+      ...spec.options,
+      host: spec.host,
+      port: spec.port,
+      rendezvous: spec.mode === 'rendezvous',
+      ...(spec.localAddress !== undefined ? { localAddress: spec.localAddress } : {}),
+      ...(spec.localPort !== undefined ? { localPort: spec.localPort } : {}),
+    });
+    // Each failed attempt says why (a refusal with libsrt's code), then the next one starts.
+    r.on('reconnect', ({ error, delayMs }) => {
+      const why = error?.rejectCode !== undefined ? `connection rejected: ${describeReject(error.rejectCode)}` : error ? error.message : 'closed by the peer';
+      log.warn('conn', `${spec.label}: ${why}; connecting again in ${delayMs} ms`);
+    });
+    series = r;
+    ctx.log(`connecting to ${spec.label} (${role}, reconnecting)`);
+    log.debug('sockmgmt', `${spec.label}: ${spec.mode} (${role}) connecting; ${describeOptions(resolveOptions(spec.options))}`);
+  } else {
+    const server = createServer(spec.options);
+    server.on('reject', logRejection(spec.label, log));
+    series = new AcceptingSocket(server, spec.options);
+    let closed = false;
+    release = () => {
+      if (closed) return;
+      closed = true;
+      server.close();
+    };
+    series.once('close', release);
+    if (spec.host) server.listen(spec.port, spec.host);
+    else server.listen(spec.port);
+    await waitFor(server, 'listening', ctx, () => { series.destroy(); release(); });
+    const a = server.address();
+    const where = `srt://${a ? `${fmtHost(a.address)}:${a.port}` : `${fmtHost(spec.host)}:${spec.port}`}`;
+    ctx.log(`listening on ${where} (${role}), waiting for a caller`);
+    log.debug('sockmgmt', `${spec.label}: listening on ${where} (${role}); ${describeOptions(resolveOptions(spec.options))}`);
+  }
+  series.on('connect', (sock: SrtSocket) => {
+    const peer = `${fmtHost(sock.remoteAddress ?? '?')}:${sock.remotePort ?? '?'}${sock.streamId ? ` streamid=${JSON.stringify(sock.streamId)}` : ''}`;
+    ctx.log(`${spec.mode === 'listener' ? 'accepted' : 'connected to'} ${spec.mode === 'listener' ? peer : spec.label}`);
+    log.note('conn', `${spec.label}: ${spec.mode === 'listener' ? `accepted ${peer}` : 'connected'} (${role})`);
+  });
+  await waitFor(series, 'connect', ctx, () => { series.destroy(); release(); });
+  return {
+    stream: series as unknown as Duplex,
+    get srt() { return series.socket; },
+    series,
+    peerClosed: { value: false },
+    release,
+  };
 }
 
 /** Rejection lines logged per second at most: a flood of hostile handshakes must not flood the log. */

@@ -103,7 +103,7 @@ async function run(opts: CliOptions, inSpec: EndpointSpec, outSpec: EndpointSpec
   }
   const logger = log.logger;
   const abort = new AbortController();
-  const ctx: OpenContext = { log: verbose ? say : () => {}, signal: abort.signal, logger };
+  const ctx: OpenContext = { log: verbose ? say : () => {}, signal: abort.signal, logger, autoReconnect: opts.autoReconnect };
   let interrupted = false;
   let stopPipe: (() => void) | undefined;
   const interrupt = (why: string) => {
@@ -127,7 +127,14 @@ async function run(opts: CliOptions, inSpec: EndpointSpec, outSpec: EndpointSpec
   const watch = (o: Opened, spec: EndpointSpec, dir: 'source' | 'target') => {
     if (!o.srt) return;
     timer.connected();
-    watchDisconnect(o.srt, dir, spec.label, logger, () => timer.disconnected());
+    if (!o.series) return watchDisconnect(o.srt, dir, spec.label, logger, () => timer.disconnected());
+    // -a: every connection of the series is told as it ends; the next one restarts -tm 1's count.
+    o.series.on('disconnect', (err?: Error) => {
+      if (err) logger.warn('conn', `${spec.label}: SRT ${dir} disconnected: ${err.message}`);
+      else logger.note('conn', `${spec.label}: SRT ${dir} disconnected: closed by the peer`);
+      timer.disconnected();
+    });
+    o.series.on('connect', () => timer.connected());
   };
 
   let input: Opened | undefined;
@@ -182,18 +189,20 @@ async function run(opts: CliOptions, inSpec: EndpointSpec, outSpec: EndpointSpec
     return 1;
   }
 
+  const inp = input;
+  const out = output;
   const valve = new Valve(opts.buffering);
   if (stats) {
-    if (input.srt) stats.add('input', input.srt);
-    if (output.srt) stats.add('output', output.srt);
+    if (input.srt) stats.add('input', () => inp.srt);
+    if (output.srt) stats.add('output', () => out.srt);
   }
   // -r: srt-live-transmit's bandwidth line (stderr), per SRT side, counted as -s counts.
   const bandwidth = opts.bwReportEvery > 0
     ? new BandwidthReport(opts.bwReportEvery, (l) => { process.stderr.write(l + '\n'); }, opts.statsFormat === 'json')
     : undefined;
   if (bandwidth) {
-    if (input.srt) bandwidth.add('input', input.srt);
-    if (output.srt) bandwidth.add('output', output.srt);
+    if (input.srt) bandwidth.add('input', () => inp.srt);
+    if (output.srt) bandwidth.add('output', () => out.srt);
   }
   if (stats || bandwidth) {
     valve.onChunk = (n) => {
@@ -201,8 +210,6 @@ async function run(opts: CliOptions, inSpec: EndpointSpec, outSpec: EndpointSpec
       bandwidth?.onChunk(n);
     };
   }
-  const inp = input;
-  const out = output;
   const chunker = opts.chunkSize !== undefined ? new Chunker(opts.chunkSize, isByteStream(inSpec)) : undefined;
   stopPipe = () => {
     // Let the output end gracefully, then drop the input (which may never end by itself).

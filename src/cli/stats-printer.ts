@@ -23,7 +23,8 @@ export function parseStatsFormat(s: string): StatsFormat | undefined {
 
 interface Source {
   dir: Direction;
-  sock: SrtSocket;
+  /** The connection reported on: with -a, the current one of a series (none between connections). */
+  current: () => SrtSocket | undefined;
   /** slt's per-socket packet counter: starts at 1, a report when counter % N === N - 1. */
   counter: number;
 }
@@ -42,8 +43,8 @@ export class StatsPrinter {
     private readonly full: boolean,
   ) {}
 
-  add(dir: Direction, sock: SrtSocket): void {
-    this.sources.push({ dir, sock, counter: 1 });
+  add(dir: Direction, sock: SrtSocket | (() => SrtSocket | undefined)): void {
+    this.sources.push({ dir, current: typeof sock === 'function' ? sock : () => sock, counter: 1 });
   }
 
   /**
@@ -54,9 +55,11 @@ export class StatsPrinter {
     if (this.stopped) return;
     const n = this.everyPackets;
     for (const src of this.sources) {
-      const packets = src.dir === 'input' ? 1 : Math.ceil(bytes / payloadSize(src.sock));
+      const sock = src.current();
+      if (!sock) continue; // between connections: nothing went through it
+      const packets = src.dir === 'input' ? 1 : Math.ceil(bytes / payloadSize(sock));
       for (let k = 0; k < packets; k++, src.counter++) {
-        if (src.counter % n === n - 1) this.report(src.sock);
+        if (src.counter % n === n - 1) this.report(sock);
       }
     }
   }

@@ -6,11 +6,11 @@ import { expect } from 'chai';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
-  ByteCollector, SLT_BASE_ARGS, SLT_STDOUT_SLACK, SLT_TARGET_CONNECTED, cleanupPeers, delay, describeMismatch, ffprobeDuration, floorTo, freeUdpPort, pacedWrite, randomBytes, requireTool, spawnPeer, srtPipeBin, tempDir, waitForSrtListener, type PeerHandle, makeTestTs, ffmpegListener,
+  ByteCollector, SLT_BASE_ARGS, SLT_STDOUT_SLACK, SLT_TARGET_CONNECTED, cleanupPeers, delay, describeMismatch, ffprobeDuration, floorTo, freeUdpPort, pacedWrite, randomBytes, requireTool, spawnPeer, SRT_PIPE, tempDir, waitForSrtListener, type PeerHandle, makeTestTs, ffmpegListener,
 } from '../support/interop';
 
 function srtPipe(args: readonly string[], opts: { cwd?: string; name?: string } = {}): PeerHandle {
-  return spawnPeer(process.execPath, [srtPipeBin, ...args], { name: opts.name ?? 'srt-pipe', cwd: opts.cwd });
+  return spawnPeer(process.execPath, [...SRT_PIPE, ...args], { name: opts.name ?? 'srt-pipe', cwd: opts.cwd });
 }
 
 describe('srt-pipe interop with libsrt tools', function () {

@@ -8,13 +8,13 @@ import * as dgram from 'node:dgram';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
-  cleanupPeers, delay, describeMismatch, freeUdpPort, onCleanup, pacedWrite, randomBytes, spawnPeer, srtPipeBin, tempDir,
+  cleanupPeers, delay, describeMismatch, freeUdpPort, onCleanup, pacedWrite, randomBytes, spawnPeer, SRT_PIPE, tempDir,
   waitFor, waitForSrtListener, type PeerHandle,
 } from '../support/interop';
 import { startServer } from '../support/interop-srt';
 
 function srtPipe(args: readonly string[], opts: { cwd?: string; name?: string; stdout?: 'pipe' | 'ignore' } = {}): PeerHandle {
-  return spawnPeer(process.execPath, [srtPipeBin, ...args], {
+  return spawnPeer(process.execPath, [...SRT_PIPE, ...args], {
     name: opts.name ?? 'srt-pipe',
     cwd: opts.cwd,
     stdio: ['pipe', opts.stdout ?? 'pipe', 'pipe'],

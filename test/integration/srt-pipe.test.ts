@@ -10,11 +10,11 @@ import * as path from 'node:path';
 import { connect } from '../../src/index';
 import {
   ByteCollector, cleanupPeers, delay, describeMismatch, freeTcpPort, freeUdpPort, onCleanup, pacedWrite, randomBytes,
-  spawnPeer, srtPipeBin, tempDir, waitForSrtListener, type PeerHandle,
+  spawnPeer, SRT_PIPE, tempDir, waitForSrtListener, type PeerHandle,
 } from '../support/interop';
 
 function srtPipe(args: readonly string[], opts: { cwd?: string; stdout?: 'pipe' | 'ignore'; name?: string } = {}): PeerHandle {
-  return spawnPeer(process.execPath, [srtPipeBin, ...args], {
+  return spawnPeer(process.execPath, [...SRT_PIPE, ...args], {
     name: opts.name ?? 'srt-pipe',
     cwd: opts.cwd,
     stdio: ['pipe', opts.stdout ?? 'pipe', 'pipe'],
@@ -52,7 +52,7 @@ describe('srt-pipe CLI', function () {
     }
 
     it('-h prints usage on stdout, exit 0', async function () {
-      const p = spawnPeer(process.execPath, [srtPipeBin, '-h'], { captureStdout: true });
+      const p = spawnPeer(process.execPath, [...SRT_PIPE, '-h'], { captureStdout: true });
       expect(await exitCode(p)).to.equal(0);
       expect(p.stdoutText()).to.match(/^Usage: srt-pipe \[options\] INPUT OUTPUT/);
       expect(p.stderrText()).to.equal('');

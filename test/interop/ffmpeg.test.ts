@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
-  ByteCollector, cleanupPeers, ffprobeDuration, freeUdpPort, repoRoot, requireTool, spawnPeer, srtPipeBin, tempDir, waitForSrtListener, makeTestTs, ffmpegListener,
+  ByteCollector, cleanupPeers, ffprobeDuration, freeUdpPort, repoRoot, requireTool, spawnPeer, SRT_PIPE, tempDir, waitForSrtListener, makeTestTs, ffmpegListener,
 } from '../support/interop';
 import { startServer, statsText, waitForEndOrClose } from '../support/interop-srt';
 
@@ -22,7 +22,7 @@ describe('interop: ffmpeg', function () {
     const dir = tempDir();
     const out = path.join(dir, 'out.ts');
     const port = await freeUdpPort();
-    const pipe = spawnPeer(process.execPath, [srtPipeBin, `srt://:${port}`, out], { name: 'srt-pipe', cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], captureStdout: true });
+    const pipe = spawnPeer(process.execPath, [...SRT_PIPE, `srt://:${port}`, out], { name: 'srt-pipe', cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], captureStdout: true });
     await waitForSrtListener(port, { peer: pipe });
     const ff = spawnPeer('ffmpeg', [...FF, ...TESTSRC_4S, `srt://127.0.0.1:${port}?pkt_size=1316&streamid=ffcam&latency=200000`],
       { name: 'ffmpeg-caller', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -73,7 +73,7 @@ describe('interop: ffmpeg', function () {
     const ffl = await ffmpegListener(port, dst);
 
     // The shell pipeline `ffmpeg -re -i src.ts -c copy -f mpegts - | node bin/srt-pipe.js - srt://127.0.0.1:P`
-    const pipe = spawnPeer(process.execPath, [srtPipeBin, '-', `srt://127.0.0.1:${port}`], { name: 'srt-pipe', cwd: repoRoot, captureStdout: true });
+    const pipe = spawnPeer(process.execPath, [...SRT_PIPE, '-', `srt://127.0.0.1:${port}`], { name: 'srt-pipe', cwd: repoRoot, captureStdout: true });
     const feeder = spawnPeer('ffmpeg', [...FF, '-re', '-i', src, '-c', 'copy', '-f', 'mpegts', '-'], { name: 'ffmpeg-feeder', stdio: ['ignore', 'pipe', 'pipe'] });
     feeder.proc.stdout!.pipe(pipe.proc.stdin!);
 

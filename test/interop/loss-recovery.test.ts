@@ -36,7 +36,7 @@ import type { Writable } from 'node:stream';
 import { ImpairmentRelay, type Impairment, type RelayCounters } from '../../src/tools/impairment-relay';
 import {
   ByteCollector, SLT_BASE_ARGS, SLT_STDOUT_SLACK, SLT_TARGET_CONNECTED, cleanupPeers, delay, describeMismatch, floorTo,
-  freeUdpPort, onCleanup, pacedWrite, randomBytes, requireTool, spawnPeer, srtPipeBin, waitForSrtListener, type PeerHandle,
+  freeUdpPort, onCleanup, pacedWrite, randomBytes, requireTool, spawnPeer, SRT_PIPE, waitForSrtListener, type PeerHandle,
 } from '../support/interop';
 
 /** What the relay does from the first datagram on, each way. */
@@ -96,7 +96,7 @@ function missingPackets(got: Buffer, want: Buffer, chunk = CHUNK): { packets: nu
 }
 
 function srtPipe(args: readonly string[], name: string): PeerHandle {
-  return spawnPeer(process.execPath, [srtPipeBin, ...args], { name });
+  return spawnPeer(process.execPath, [...SRT_PIPE, ...args], { name });
 }
 
 async function startRelay(targetPort: number): Promise<{ relay: ImpairmentRelay; port: number }> {

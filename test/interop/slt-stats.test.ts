@@ -15,7 +15,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   ByteCollector, SLT_BASE_ARGS, SLT_TARGET_CONNECTED, cleanupPeers, delay, freeUdpPort, onCleanup,
-  requireTool, spawnPeer, srtPipeBin, tempDir, waitFor, waitForSrtListener, type PeerHandle,
+  requireTool, spawnPeer, SRT_PIPE, tempDir, waitFor, waitForSrtListener, type PeerHandle,
 } from '../support/interop';
 import { keyPaths, parseCsvStats, parseJsonStats, parseTextStats, TIMEPOINT, type JsonReport } from '../support/slt-stats-parser';
 
@@ -44,7 +44,7 @@ interface Chain {
 function spawnImpl(impl: Impl, name: string, args: string[]): PeerHandle {
   return impl === 'slt'
     ? spawnPeer('srt-live-transmit', [...SLT_BASE_ARGS, ...args], { name })
-    : spawnPeer(process.execPath, [srtPipeBin, '-v', ...args], { name });
+    : spawnPeer(process.execPath, [...SRT_PIPE, '-v', ...args], { name });
 }
 
 async function udpSink(): Promise<{ port: number; count: () => number }> {

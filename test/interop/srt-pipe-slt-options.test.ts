@@ -7,12 +7,12 @@ import * as dgram from 'node:dgram';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
-  cleanupPeers, freeUdpPort, onCleanup, randomBytes, requireTool, SLT_BASE_ARGS, SLT_SOURCE_CONNECTED, spawnPeer, srtPipeBin,
+  cleanupPeers, freeUdpPort, onCleanup, randomBytes, requireTool, SLT_BASE_ARGS, SLT_SOURCE_CONNECTED, spawnPeer, SRT_PIPE, srtPipeBin,
   tempDir, waitFor, waitForSrtListener, type PeerHandle,
 } from '../support/interop';
 
 function srtPipe(args: readonly string[], opts: { cwd?: string; name?: string } = {}): PeerHandle {
-  return spawnPeer(process.execPath, [srtPipeBin, ...args], { name: opts.name ?? 'srt-pipe', cwd: opts.cwd, stdio: ['pipe', 'ignore', 'pipe'] });
+  return spawnPeer(process.execPath, [...SRT_PIPE, ...args], { name: opts.name ?? 'srt-pipe', cwd: opts.cwd, stdio: ['pipe', 'ignore', 'pipe'] });
 }
 
 describe('interop: srt-pipe takes srt-live-transmit options and logs refusals with its reasons', function () {

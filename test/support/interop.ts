@@ -36,6 +36,12 @@ import * as path from 'node:path';
 export const repoRoot = path.resolve(__dirname, '..', '..', '..');
 /** The srt-pipe CLI entry point. */
 export const srtPipeBin = path.join(repoRoot, 'bin', 'srt-pipe.js');
+/**
+ * srt-pipe as most tests run it: `node bin/srt-pipe.js -a no`, ending when its peer leaves instead of
+ * waiting for the next one (-a yes is the default, as srt-live-transmit's; see SLT_BASE_ARGS).
+ * The tests of -a itself pass `-a yes` after it (the last one counts).
+ */
+export const SRT_PIPE = [srtPipeBin, '-a', 'no'] as const;
 
 // ---------------------------------------------------------------------------------------------
 // Tools
