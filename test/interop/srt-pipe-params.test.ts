@@ -11,12 +11,12 @@ import * as path from 'node:path';
 import { connect } from '../../src/index';
 import {
   ByteCollector, SLT_BASE_ARGS, SLT_SOURCE_CONNECTED, SLT_TARGET_CONNECTED, cleanupPeers, describeMismatch, findTool, freeUdpPort,
-  onCleanup, pacedWrite, randomBytes, readSltStats, requireTool, spawnPeer, srtPipeBin, tempDir, waitForSrtListener, withTimeout,
+  onCleanup, pacedWrite, randomBytes, readSltStats, requireTool, spawnPeer, SRT_PIPE, tempDir, waitForSrtListener, withTimeout,
   type PeerHandle,
 } from '../support/interop';
 
 function srtPipe(args: readonly string[], name = 'srt-pipe'): PeerHandle {
-  return spawnPeer(process.execPath, [srtPipeBin, ...args], { name });
+  return spawnPeer(process.execPath, [...SRT_PIPE, ...args], { name });
 }
 
 /** What connect() to host:port comes to: 'connected' or the error code. */
@@ -154,7 +154,7 @@ describe('srt-pipe libsrt URL parameters against srt-live-transmit', function ()
         const port = await freeUdpPort();
         const data = randomBytes(1316 * 400, `tsbpd-off-in ${c.off}`);
         // Stats as srt-live-transmit's: every 100 packets, on stderr (OUTPUT is stdout), recv.msTsbPdDelay.
-        const rx = spawnPeer(process.execPath, [srtPipeBin, '-v', '-s', '100', '-pf', 'json', `srt://:${port}${c.listener}`, '-'], { name: 'srt-pipe-listener' });
+        const rx = spawnPeer(process.execPath, [...SRT_PIPE, '-v', '-s', '100', '-pf', 'json', `srt://:${port}${c.listener}`, '-'], { name: 'srt-pipe-listener' });
         const out = new ByteCollector(rx.proc.stdout!);
         await waitForSrtListener(port, { peer: rx });
         const tx = spawnPeer('srt-live-transmit', [...SLT_BASE_ARGS, '-chunk', '1316', 'file://con', `srt://127.0.0.1:${port}${c.caller}`], { name: 'slt-caller' });
@@ -298,7 +298,7 @@ describe('srt-pipe libsrt URL parameters against srt-live-transmit', function ()
       if (loUnavailable) { process.stderr.write(`\n!!! multicast on lo unavailable (${loUnavailable}): skipped\n`); return this.skip(); }
       const port = await freeUdpPort();
       const group = groupFor(port);
-      const rx = spawnPeer(process.execPath, [srtPipeBin, '-v', `udp://${group}:${port}?adapter=127.0.0.1&source=127.0.0.1`, '-'],
+      const rx = spawnPeer(process.execPath, [...SRT_PIPE, '-v', `udp://${group}:${port}?adapter=127.0.0.1&source=127.0.0.1`, '-'],
         { name: 'srt-pipe-ssm', captureStdout: true });
       await rx.waitForStderr(/receiving on/, 10000);
       const other = dgram.createSocket('udp4');
