@@ -7,7 +7,7 @@ import { Readable, Writable, type Duplex } from 'node:stream';
 import { AcceptingSocket, connect, createServer, ReconnectingSocket, type SrtSocket } from '../index';
 import type { SuccessiveConnections } from '../net/successive-connections';
 import type { SrtError } from '../net/errors';
-import { resolveOptions, type ResolvedOptions } from '../net/options';
+import { resolveOptions, type ConnectOptions, type ResolvedOptions } from '../net/options';
 import type { RejectInfo } from '../net/srt-server';
 import { fmtHost, type EndpointSpec, type SrtSpec, type TcpSpec, type UdpSpec } from './endpoint-spec';
 import type { Logger } from './log';
@@ -116,19 +116,24 @@ async function openedOrFailed(s: fs.ReadStream | fs.WriteStream, spec: { path: s
 
 // ---- SRT ----------------------------------------------------------------------------------------
 
+/** connect()'s options for an srt:// caller or rendezvous. */
+function callerOptions(spec: SrtSpec): ConnectOptions {
+  return {
+    ...spec.options,
+    host: spec.host,
+    port: spec.port,
+    rendezvous: spec.mode === 'rendezvous',
+    ...(spec.localAddress !== undefined ? { localAddress: spec.localAddress } : {}),
+    ...(spec.localPort !== undefined ? { localPort: spec.localPort } : {}),
+  };
+}
+
 async function openSrt(spec: SrtSpec, ctx: OpenContext, role: 'input' | 'output'): Promise<Opened> {
   const log = ctx.logger;
   if (ctx.autoReconnect) return openSrtSeries(spec, ctx, role);
   if (spec.mode === 'caller' || spec.mode === 'rendezvous') {
     // connect() may throw synchronously (bad options): that is a runtime error like a failed connect.
-    const sock = connect({
-      ...spec.options,
-      host: spec.host,
-      port: spec.port,
-      rendezvous: spec.mode === 'rendezvous',
-      ...(spec.localAddress !== undefined ? { localAddress: spec.localAddress } : {}),
-      ...(spec.localPort !== undefined ? { localPort: spec.localPort } : {}),
-    });
+    const sock = connect(callerOptions(spec));
     ctx.log(`connecting to ${spec.label} (${role})`);
     log.debug('sockmgmt', `${spec.label}: ${spec.mode} (${role}) connecting; ${describeOptions(resolveOptions(spec.options))}`);
     try {
@@ -186,14 +191,7 @@ async function openSrtSeries(spec: SrtSpec, ctx: OpenContext, role: 'input' | 'o
   let series: SuccessiveConnections;
   let release = () => {};
   if (spec.mode === 'caller' || spec.mode === 'rendezvous') {
-    const r = new ReconnectingSocket({
-      ...spec.options,
-      host: spec.host,
-      port: spec.port,
-      rendezvous: spec.mode === 'rendezvous',
-      ...(spec.localAddress !== undefined ? { localAddress: spec.localAddress } : {}),
-      ...(spec.localPort !== undefined ? { localPort: spec.localPort } : {}),
-    });
+    const r = new ReconnectingSocket(callerOptions(spec));
     // Each failed attempt says why (a refusal with libsrt's code), then the next one starts.
     r.on('reconnect', ({ error, delayMs }) => {
       const why = error?.rejectCode !== undefined ? `connection rejected: ${describeReject(error.rejectCode)}` : error ? error.message : 'closed by the peer';

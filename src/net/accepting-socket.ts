@@ -10,15 +10,23 @@ import type { ReconnectingSocketEvents } from './reconnecting-socket';
 import type { SrtServer } from './srt-server';
 import type { SrtSocket } from './srt-socket';
 import { SuccessiveConnections, type SuccessiveOptions } from './successive-connections';
-import type { TypedListener } from './typed-listener';
+import type { TypedListener } from './typed-events';
 
 /** ReconnectingSocket's events but 'reconnect': 'connect' per caller taken, 'disconnect' when it leaves. */
 export type AcceptingSocketEvents = Omit<ReconnectingSocketEvents, 'reconnect'>;
 
+/**
+ * Typed listeners: a handler of the wrong shape does not compile. (Declared here, not inherited
+ * from a generic interface: a class's own declarations may narrow its base class's methods.)
+ */
 export interface AcceptingSocket {
   on<E extends keyof AcceptingSocketEvents>(event: E, listener: TypedListener<AcceptingSocketEvents[E]>): this;
   once<E extends keyof AcceptingSocketEvents>(event: E, listener: TypedListener<AcceptingSocketEvents[E]>): this;
   off<E extends keyof AcceptingSocketEvents>(event: E, listener: TypedListener<AcceptingSocketEvents[E]>): this;
+  addListener<E extends keyof AcceptingSocketEvents>(event: E, listener: TypedListener<AcceptingSocketEvents[E]>): this;
+  removeListener<E extends keyof AcceptingSocketEvents>(event: E, listener: TypedListener<AcceptingSocketEvents[E]>): this;
+  prependListener<E extends keyof AcceptingSocketEvents>(event: E, listener: TypedListener<AcceptingSocketEvents[E]>): this;
+  prependOnceListener<E extends keyof AcceptingSocketEvents>(event: E, listener: TypedListener<AcceptingSocketEvents[E]>): this;
   emit<E extends keyof AcceptingSocketEvents>(event: E, ...args: AcceptingSocketEvents[E]): boolean;
 }
 

@@ -323,10 +323,11 @@ export function resolveBacklog(v: number | undefined): number {
  */
 /**
  * The options an application may change on a connected socket, as libsrt's srt_setsockflag after
- * connect (its "post" options): the sending bandwidth, linger and the reorder tolerance. Everything else is negotiated in
+ * connect (its "post" options, srt_post_opt_list in 1.5): the sending bandwidth, linger, the reorder
+ * tolerance, the sender's drop delay and the drift tracer. Everything else is negotiated in
  * the handshake or sizes buffers, and is fixed once connected.
  */
-export const RUNTIME_OPTIONS = ['maxBw', 'inputBw', 'minInputBw', 'overheadBw', 'linger', 'lossMaxTtl'] as const;
+export const RUNTIME_OPTIONS = ['maxBw', 'inputBw', 'minInputBw', 'overheadBw', 'linger', 'lossMaxTtl', 'sndDropDelay', 'driftTracer'] as const;
 export type RuntimeOptions = Pick<SrtOptions, (typeof RUNTIME_OPTIONS)[number]>;
 
 /** Validates runtime changes as resolveOptions does; throws on any other option. */
@@ -341,7 +342,7 @@ export function resolveRuntimeOptions(changes: RuntimeOptions): Partial<Pick<Res
   }
   const resolved = resolveOptions(changes);
   const out: Partial<Pick<ResolvedOptions, (typeof RUNTIME_OPTIONS)[number]>> = {};
-  for (const k of RUNTIME_OPTIONS) if (changes[k] !== undefined) out[k] = resolved[k];
+  for (const k of RUNTIME_OPTIONS) if (changes[k] !== undefined) (out as Record<string, unknown>)[k] = resolved[k];
   return out;
 }
 

@@ -10,7 +10,7 @@ import type { SrtError } from './errors';
 import type { ConnectOptions } from './options';
 import type { SrtSocket } from './srt-socket';
 import { SuccessiveConnections } from './successive-connections';
-import type { TypedListener } from './typed-listener';
+import type { DuplexEvents, TypedListener } from './typed-events';
 
 export interface RetryOptions {
   /** Delay before the first new attempt, ms. Default 250 (libsrt's handshake resend period). */
@@ -37,27 +37,19 @@ export interface ReconnectInfo {
 }
 
 /** Events of ReconnectingSocket and AcceptingSocket (an AcceptingSocket emits no 'reconnect'). */
-export interface ReconnectingSocketEvents {
+export interface ReconnectingSocketEvents extends DuplexEvents<SrtError> {
   /** A connection is up (the first one and every later one). */
   connect: [socket: SrtSocket];
   /** The connection that was up ended: the peer closed (no error) or it broke. */
   disconnect: [error: SrtError | undefined];
   /** The connection was lost or an attempt failed; the next attempt is scheduled. */
   reconnect: [info: ReconnectInfo];
-  data: [chunk: Buffer];
-  readable: [];
-  end: [];
-  finish: [];
-  drain: [];
-  pause: [];
-  resume: [];
-  pipe: [src: NodeJS.ReadableStream];
-  unpipe: [src: NodeJS.ReadableStream];
-  /** Given up after retry.maxAttempts, or aborted (AbortError). */
-  error: [err: SrtError];
-  close: [hadError: boolean];
 }
 
+/**
+ * Typed listeners: a handler of the wrong shape does not compile. (Declared here, not inherited
+ * from a generic interface: a class's own declarations may narrow its base class's methods.)
+ */
 export interface ReconnectingSocket {
   on<E extends keyof ReconnectingSocketEvents>(event: E, listener: TypedListener<ReconnectingSocketEvents[E]>): this;
   once<E extends keyof ReconnectingSocketEvents>(event: E, listener: TypedListener<ReconnectingSocketEvents[E]>): this;

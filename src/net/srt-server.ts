@@ -28,7 +28,7 @@ import {
   withOverrides,
 } from './options';
 import { SrtSocket } from './srt-socket';
-import type { TypedListener } from './typed-listener';
+import type { TypedListener } from './typed-events';
 import { UdpMux } from './udp-mux';
 
 /** What the 'reject' event reports about a refused caller. */
@@ -86,7 +86,10 @@ export interface ListenOptions {
   signal?: AbortSignal;
 }
 
-/** Typed listeners for SrtServerEvents: a handler of the wrong shape does not compile. */
+/**
+ * Typed listeners: a handler of the wrong shape does not compile. (Declared here, not inherited
+ * from a generic interface: a class's own declarations may narrow its base class's methods.)
+ */
 export interface SrtServer {
   on<E extends keyof SrtServerEvents>(event: E, listener: TypedListener<SrtServerEvents[E]>): this;
   once<E extends keyof SrtServerEvents>(event: E, listener: TypedListener<SrtServerEvents[E]>): this;

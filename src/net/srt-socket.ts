@@ -19,7 +19,7 @@ import { nowUs } from './clock';
 import { SrtError, srtError } from './errors';
 import { ResolvedOptions, resolveOptions, resolveRuntimeOptions, type RuntimeOptions, SrtOptions } from './options';
 import { Scheduled, scheduler } from './scheduler';
-import type { TypedListener } from './typed-listener';
+import type { DuplexEvents, TypedListener } from './typed-events';
 import type { MuxEndpoint, UdpMux } from './udp-mux';
 
 /** What a finished handshake hands to the socket. */
@@ -47,32 +47,20 @@ const KM_STATE_NAMES = Object.fromEntries(Object.entries(KmState).map(([k, v]) =
 type WriteCallback = (err?: Error | null) => void;
 
 /** SrtSocket's events and their arguments, net.Socket's where they exist. */
-export interface SrtSocketEvents {
+export interface SrtSocketEvents extends DuplexEvents<SrtError> {
   /** The handshake completed (connect()); accepted sockets are connected already. */
   connect: [];
   /** Same time as 'connect', as net.Socket. */
   ready: [];
   /** setTimeout()'s idle time passed; the connection stays open. */
   timeout: [];
-  /** A received chunk: a packet's payload, or in message API a whole message. */
-  data: [chunk: Buffer];
-  readable: [];
-  /** The peer closed (SHUTDOWN) and everything received was read. */
-  end: [];
-  /** end() completed: everything written was acknowledged by the peer. */
-  finish: [];
-  drain: [];
-  pause: [];
-  resume: [];
-  pipe: [src: NodeJS.ReadableStream];
-  unpipe: [src: NodeJS.ReadableStream];
-  /** err.code as net (ECONNREFUSED, ETIMEDOUT, ECONNRESET, EPIPE...), with SRT's reason when refused. */
-  error: [err: SrtError];
-  close: [hadError: boolean];
 }
 
 
-/** Typed listeners for SrtSocketEvents: a handler of the wrong shape does not compile. */
+/**
+ * Typed listeners: a handler of the wrong shape does not compile. (Declared here, not inherited
+ * from a generic interface: a class's own declarations may narrow its base class's methods.)
+ */
 export interface SrtSocket {
   on<E extends keyof SrtSocketEvents>(event: E, listener: TypedListener<SrtSocketEvents[E]>): this;
   once<E extends keyof SrtSocketEvents>(event: E, listener: TypedListener<SrtSocketEvents[E]>): this;
@@ -582,8 +570,9 @@ export class SrtSocket extends Duplex implements MuxEndpoint, Scheduled {
 
   /**
    * Changes options on a live socket, as libsrt's srt_setsockflag after connect: the sending
-   * bandwidth (maxBw, inputBw, minInputBw, overheadBw; the pacing follows at once), linger and
-   * lossMaxTtl (the reorder tolerance restarts at the new maximum, as libsrt's).
+   * bandwidth (maxBw, inputBw, minInputBw, overheadBw; the pacing follows at once), linger,
+   * lossMaxTtl (the reorder tolerance restarts at the new maximum, as libsrt's), sndDropDelay and
+   * driftTracer.
    * Other options throw ERR_SRT_OPTION_NOT_RUNTIME; bad values throw as in connect().
    */
   setOptions(changes: RuntimeOptions): this {
@@ -592,6 +581,7 @@ export class SrtSocket extends Duplex implements MuxEndpoint, Scheduled {
     Object.assign(o, r);
     this.engine?.setBandwidth({ maxBw: o.maxBw, inputBw: o.inputBw, minInputBw: o.minInputBw, overheadBw: o.overheadBw });
     if (r.lossMaxTtl !== undefined) this.engine?.setLossMaxTtl(r.lossMaxTtl);
+    this.engine?.setConfig({ sndDropDelay: r.sndDropDelay, driftTracer: r.driftTracer });
     return this;
   }
 

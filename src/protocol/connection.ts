@@ -144,6 +144,15 @@ export class SrtConnection implements EngineContext {
     this.sender.setBandwidth(bw);
   }
 
+  /**
+   * sndDropDelay or driftTracer changed on the connected socket (post options in libsrt too): the
+   * sender's drop check and the receiver's drift samples read them from the configuration each time.
+   */
+  setConfig(changes: Partial<Pick<ConnectionConfig, 'sndDropDelay' | 'driftTracer'>>): void {
+    if (changes.sndDropDelay !== undefined) this.cfg.sndDropDelay = changes.sndDropDelay;
+    if (changes.driftTracer !== undefined) this.cfg.driftTracer = changes.driftTracer;
+  }
+
   /** lossMaxTtl changed on the connected socket (SRTO_LOSSMAXTTL is a post option in libsrt too). */
   setLossMaxTtl(max: number): void {
     this.receiver.setLossMaxTtl(max);

@@ -142,6 +142,8 @@ describe('net conventions', function () {
       expect(caller.getStats().pktReorderTolerance).to.equal(0);
       caller.setOptions({ lossMaxTtl: 30 });
       expect(caller.getStats().pktReorderTolerance).to.equal(30);
+      caller.setOptions({ sndDropDelay: 500, driftTracer: false });
+      expect(caller.engine!.cfg).to.deep.include({ sndDropDelay: 500, driftTracer: false });
       caller.destroy();
     });
 
