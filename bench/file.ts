@@ -44,14 +44,14 @@ async function transfer(impl: FileRow['impl'], src: string, dst: string): Promis
   const rx =
     impl === 'libsrt'
       ? spawnChild('sft-rx', 'srt-file-transmit', ['-loglevel', 'error', `srt://:${port}`, `file://${dst}`])
-      : spawnChild('pipe-rx', process.execPath, [SRT_PIPE, '-q', `srt://:${port}?transtype=file`, dst]);
+      : spawnChild('pipe-rx', process.execPath, [SRT_PIPE, '-q', '-a', 'no', `srt://:${port}?transtype=file`, dst]);
   const rxCpu = trackCpu(rx);
   await waitForSrtListener(port);
   const t0 = process.hrtime.bigint();
   const tx =
     impl === 'libsrt'
       ? spawnChild('sft-tx', 'srt-file-transmit', ['-loglevel', 'error', src, `srt://127.0.0.1:${port}`])
-      : spawnChild('pipe-tx', process.execPath, [SRT_PIPE, '-q', src, `srt://127.0.0.1:${port}?transtype=file`]);
+      : spawnChild('pipe-tx', process.execPath, [SRT_PIPE, '-q', '-a', 'no', src, `srt://127.0.0.1:${port}?transtype=file`]);
   const txCpu = trackCpu(tx);
   const deadline = setTimeout(() => { tx.proc.kill('SIGKILL'); rx.proc.kill('SIGKILL'); }, 120_000);
   await Promise.all([tx.exited, rx.exited]);

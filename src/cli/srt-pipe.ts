@@ -237,6 +237,11 @@ async function run(opts: CliOptions, inSpec: EndpointSpec, outSpec: EndpointSpec
   if (err.code === 'EPIPE' && outSpec.kind === 'stdio') return 0; // `srt-pipe ... - | head`: reader left
   // The receiver went away (its SHUTDOWN, or EPIPE writing after it): like srt-live-transmit, not a failure.
   if (out.peerClosed.value || (err.code === 'EPIPE' && outSpec.kind !== 'stdio' && !inputFailed)) {
+    // A file transfer the receiver left before its end is incomplete: a failure, unlike a live stream.
+    if (outSpec.kind === 'srt' && outSpec.options.transType === 'file') {
+      say(`${outSpec.label}: closed by the peer before the whole input was sent`);
+      return 1;
+    }
     if (!opts.quiet) say(`${outSpec.label}: closed by the peer`);
     return 0;
   }

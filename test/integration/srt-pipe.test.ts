@@ -347,6 +347,23 @@ describe('srt-pipe CLI', function () {
       expect(tx.stderrText()).to.match(/closed by the peer/);
     });
 
+    it('file mode: the receiver leaving before the end of the input ends the sender with exit 1 (incomplete transfer)', async function () {
+      const port = await freeUdpPort();
+      const rx = srtPipe([`srt://:${port}?transtype=file`, '-'], { name: 'srt-pipe-rx', stdout: 'ignore' });
+      await waitForSrtListener(port, { peer: rx });
+      const tx = srtPipe(['-v', '-', `srt://127.0.0.1:${port}?transtype=file&maxbw=1000000`], { name: 'srt-pipe-tx' });
+      await tx.waitForStderr(/connected to/, 10000);
+      const abort = new AbortController();
+      const writing = pacedWrite(tx.proc.stdin!, randomBytes(4_000_000, 'leave-file'), { bitrate: 8e6, end: false, signal: abort.signal }).catch(() => {});
+      await delay(500);
+      rx.proc.kill('SIGINT');
+      expect(await exitCode(rx, 10000), rx.diag()).to.equal(0);
+      expect(await exitCode(tx, 10000), tx.diag()).to.equal(1);
+      abort.abort();
+      await writing;
+      expect(tx.stderrText()).to.match(/closed by the peer before the whole input was sent/);
+    });
+
     it('IPv6: srt://[::1]:port listener <- caller', async function () {
       const dir = tempDir();
       const data = randomBytes(1316 * 100, 'v6');
