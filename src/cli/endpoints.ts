@@ -214,6 +214,8 @@ async function openSrtSeries(spec: SrtSpec, ctx: OpenContext, role: 'input' | 'o
     if (spec.host) server.listen(spec.port, spec.host);
     else server.listen(spec.port);
     await waitFor(server, 'listening', ctx, () => { series.destroy(); release(); });
+    // The UDP socket failing later ends the stream with that error (an 'error' nobody hears would crash).
+    server.on('error', (err) => series.destroy(err));
     const a = server.address();
     const where = `srt://${a ? `${fmtHost(a.address)}:${a.port}` : `${fmtHost(spec.host)}:${spec.port}`}`;
     ctx.log(`listening on ${where} (${role}), waiting for a caller`);
