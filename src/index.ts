@@ -14,3 +14,7 @@ export { ConnectionRequest, RejectCode } from './net/connection-request';
 export type { RejectCodeName } from './protocol/reject-reason';
 export type { SrtStats } from './protocol/stats';
 export { parseStreamIdKeys } from './protocol/stream-id';
+export { SrtRelay } from './relay/relay';
+export { resolveConfig as resolveRelayConfig } from './relay/relay-config';
+export type { RelayConfig, StreamRule } from './relay/relay-config';
+export type { RelaySnapshot, StreamSnapshot, ConnectionSnapshot } from './relay/snapshot';

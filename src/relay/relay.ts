@@ -1,0 +1,116 @@
+/**
+ * SrtRelay: publish and play by stream ID on one SRT port (SrtServer). Each caller's stream ID says
+ * what it wants (stream-route.ts); access rules decide before it is accepted (relay-access.ts),
+ * refusing with libsrt's codes; the hub moves the data (stream-hub.ts); with an origin configured,
+ * streams nobody publishes here are pulled from it while they have players (origin-pull.ts).
+ */
+import { EventEmitter } from 'node:events';
+import { createServer, type SrtServer } from '../net/srt-server';
+import type { ConnectionRequest } from '../net/connection-request';
+import type { SrtSocket } from '../net/srt-socket';
+import { OriginPulls } from './origin-pull';
+import { RelayAccess } from './relay-access';
+import type { RelayConfig } from './relay-config';
+import type { ConnectionRole, RelaySnapshot } from './snapshot';
+import { StreamHub } from './stream-hub';
+import { parseRoute, type Route } from './stream-route';
+
+export interface SrtRelayEvents {
+  listening: [];
+  /** A line for the log: refusals with their reason, connections, stalls. */
+  log: [level: 'warn' | 'note', message: string];
+  error: [err: Error];
+}
+
+export class SrtRelay extends EventEmitter {
+  readonly server: SrtServer;
+  private readonly hub: StreamHub;
+  private access: RelayAccess;
+  private readonly origin?: OriginPulls;
+  private readonly startedAt = Date.now();
+  private readonly rejects = new Map<string, number>();
+  private readonly accepted: Record<ConnectionRole, number> = { publisher: 0, player: 0 };
+
+  constructor(private config: RelayConfig) {
+    super();
+    this.access = new RelayAccess(config);
+    this.hub = new StreamHub(config);
+    this.hub.on('log', (level, msg) => this.emit('log', level, msg));
+    this.server = createServer({ latency: config.latency });
+    this.server.on('request', (req) => this.onRequest(req));
+    this.server.on('connection', (sock) => this.onConnection(sock));
+    this.server.on('reject', (info) => {
+      this.rejects.set(info.reason, (this.rejects.get(info.reason) ?? 0) + 1);
+      const sid = info.streamId !== undefined ? ` streamid=${JSON.stringify(info.streamId)}` : '';
+      this.emit('log', 'warn', `refused ${info.address}:${info.port}${sid}: ${info.reason}${info.message ? ` (${info.message})` : ''}`);
+    });
+    this.server.on('error', (err) => this.emit('error', err));
+    if (config.origin) {
+      this.origin = new OriginPulls(config.origin, config.latency, this.hub);
+      this.origin.on('log', (level, msg) => this.emit('log', level, msg));
+    }
+  }
+
+  listen(): this {
+    this.server.listen({ port: this.config.srtPort, host: this.config.srtHost }, () => this.emit('listening'));
+    return this;
+  }
+
+  /** New settings (SIGHUP): access rules and bounds for callers from now on; connections stay. */
+  reconfigure(config: RelayConfig): void {
+    this.access = new RelayAccess(config); // throws on a bad address list, leaving the old rules
+    this.config = config;
+    this.hub.reconfigure(config);
+  }
+
+  /** Stops: no new callers, SHUTDOWN to every connection, then 'close' of the server. */
+  async close(): Promise<void> {
+    this.origin?.close();
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const c of this.hub.connections()) c.sock.destroy();
+    this.hub.close();
+    await closed;
+  }
+
+  snapshot(): RelaySnapshot {
+    return {
+      time: Date.now(),
+      startedAt: this.startedAt,
+      streams: this.hub.snapshot(),
+      rejects: Object.fromEntries(this.rejects),
+      accepted: { ...this.accepted },
+    };
+  }
+
+  private onRequest(req: ConnectionRequest): void {
+    const route = parseRoute(req.streamId);
+    if (typeof route === 'string') return req.reject(route);
+    const access = this.access.decide(route, req.remoteAddress);
+    if ('reject' in access) return this.refuse(req, access.reject, access.why);
+    const busy = this.hub.refusal(route);
+    if (busy) return this.refuse(req, busy.reject, busy.why);
+    req.accept(access.passphrase !== undefined ? { passphrase: access.passphrase } : undefined);
+  }
+
+  private refuse(req: ConnectionRequest, code: Parameters<ConnectionRequest['reject']>[0], why: string): void {
+    this.emit('log', 'note', `${req.remoteAddress}:${req.remotePort} ${JSON.stringify(req.streamId)}: ${why}`);
+    req.reject(code);
+  }
+
+  private onConnection(sock: SrtSocket): void {
+    // Accepted after a 'request' decision, so the stream ID parses.
+    const route = parseRoute(sock.streamId) as Route;
+    sock.on('error', (err) => this.emit('log', 'note', `${sock.remoteAddress}:${sock.remotePort}: ${err.message}`));
+    const role: ConnectionRole = route.mode === 'publish' ? 'publisher' : 'player';
+    this.accepted[role]++;
+    this.emit('log', 'note', `${sock.remoteAddress}:${sock.remotePort} ${role === 'publisher' ? 'publishes' : 'plays'} ${JSON.stringify(route.name)}`);
+    if (role === 'publisher') this.hub.addPublisher(sock, route);
+    else this.hub.addPlayer(sock, route);
+  }
+}
+
+export interface SrtRelay {
+  on<E extends keyof SrtRelayEvents>(event: E, listener: (...args: SrtRelayEvents[E]) => void): this;
+  once<E extends keyof SrtRelayEvents>(event: E, listener: (...args: SrtRelayEvents[E]) => void): this;
+  emit<E extends keyof SrtRelayEvents>(event: E, ...args: SrtRelayEvents[E]): boolean;
+}
