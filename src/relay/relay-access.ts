@@ -46,13 +46,14 @@ export class RelayAccess {
       return { reject: 'SRT_REJX_UNAUTHORIZED', why: `wrong password for user ${JSON.stringify(route.user ?? '')}` };
     }
     const users = route.mode === 'publish' ? rule?.publish : rule?.play;
-    if (users) {
+    // "*" lets anyone, named or not.
+    if (users && !users.includes('*')) {
       if (route.user === undefined) return { reject: 'SRT_REJX_UNAUTHORIZED', why: `${route.mode} ${JSON.stringify(route.name)} needs a user` };
       // A user with a password in the config must give it (a u= alone would let anyone claim the name).
       if (c.users[route.user] !== undefined && route.password === undefined) {
         return { reject: 'SRT_REJX_UNAUTHORIZED', why: `user ${JSON.stringify(route.user)} must give its password` };
       }
-      if (!users.includes(route.user) && !users.includes('*')) {
+      if (!users.includes(route.user)) {
         return { reject: 'SRT_REJX_FORBIDDEN', why: `user ${JSON.stringify(route.user)} may not ${route.mode} ${JSON.stringify(route.name)}` };
       }
     }

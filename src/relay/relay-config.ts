@@ -8,9 +8,9 @@ import * as fs from 'node:fs';
 export interface StreamRule {
   /** The stream's passphrase (10..80 bytes): publishers and players must use it. */
   passphrase?: string;
-  /** Users (`u=` / `:USER:PASS`) allowed to publish; absent: anyone allowed by address. */
+  /** Users (`u=` / `:USER:PASS`) allowed to publish; absent or "*": anyone allowed by address. */
   publish?: string[];
-  /** Users allowed to play; absent: anyone allowed by address. */
+  /** Users allowed to play; absent or "*": anyone allowed by address. */
   play?: string[];
 }
 
