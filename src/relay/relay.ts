@@ -30,6 +30,8 @@ export class SrtRelay extends EventEmitter {
   private readonly startedAt = Date.now();
   private readonly rejects = new Map<string, number>();
   private readonly accepted: Record<ConnectionRole, number> = { publisher: 0, player: 0 };
+  /** Why the relay is refusing the caller it is rejecting right now (for the 'reject' event's log line). */
+  private refusing?: string;
 
   constructor(private config: RelayConfig) {
     super();
@@ -39,10 +41,12 @@ export class SrtRelay extends EventEmitter {
     this.server = createServer({ latency: config.latency });
     this.server.on('request', (req) => this.onRequest(req));
     this.server.on('connection', (sock) => this.onConnection(sock));
+    // Every refusal, ours or the handshake's (a wrong passphrase...), counted and logged once with its reason.
     this.server.on('reject', (info) => {
       this.rejects.set(info.reason, (this.rejects.get(info.reason) ?? 0) + 1);
       const sid = info.streamId !== undefined ? ` streamid=${JSON.stringify(info.streamId)}` : '';
-      this.emit('log', 'warn', `refused ${info.address}:${info.port}${sid}: ${info.reason}${info.message ? ` (${info.message})` : ''}`);
+      const why = this.refusing ?? info.message;
+      this.emit('log', 'warn', `refused ${info.address}:${info.port}${sid}: ${info.reason}${why ? ` (${why})` : ''}`);
     });
     this.server.on('error', (err) => this.emit('error', err));
     if (config.origin) {
@@ -84,7 +88,7 @@ export class SrtRelay extends EventEmitter {
 
   private onRequest(req: ConnectionRequest): void {
     const route = parseRoute(req.streamId);
-    if (typeof route === 'string') return req.reject(route);
+    if (typeof route === 'string') return this.refuse(req, route, 'stream ID not understood');
     const access = this.access.decide(route, req.remoteAddress);
     if ('reject' in access) return this.refuse(req, access.reject, access.why);
     const busy = this.hub.refusal(route);
@@ -93,8 +97,12 @@ export class SrtRelay extends EventEmitter {
   }
 
   private refuse(req: ConnectionRequest, code: Parameters<ConnectionRequest['reject']>[0], why: string): void {
-    this.emit('log', 'note', `${req.remoteAddress}:${req.remotePort} ${JSON.stringify(req.streamId)}: ${why}`);
-    req.reject(code);
+    this.refusing = why; // reject() emits the server's 'reject' at once, which logs it
+    try {
+      req.reject(code);
+    } finally {
+      this.refusing = undefined;
+    }
   }
 
   private onConnection(sock: SrtSocket): void {
