@@ -87,7 +87,7 @@
       axes: [{}],
     },
     {
-      title: 'Loss, retransmission, drops (packets/s)',
+      title: 'Loss, retrans, drops (pkt/s)',
       fields: ['lost', 'retrans', 'dropped'],
       scales: { y: { range: fromZero(1) } },
       series: [
@@ -98,28 +98,36 @@
       axes: [{}],
     },
     {
-      title: 'Buffer (ms), flow window (packets)',
+      title: 'Buffer (ms), flow window (pkt)',
       fields: ['buf', 'win'],
       scales: { ms: { range: fromZero(1) }, pkt: { range: fromZero(1) } },
       series: [
         { label: 'buffer ms', stroke: '#059669', width: 1.5, scale: 'ms' },
         { label: 'window', stroke: '#0891b2', width: 1.5, scale: 'pkt', dash: [4, 3] },
       ],
-      axes: [{ scale: 'ms' }, { scale: 'pkt', side: 1, grid: { show: false } }],
+      axes: [{ scale: 'ms' }, { scale: 'pkt', side: 1, size: 52, grid: { show: false } }],
     },
   ];
 
+  /** Time of day only: the date would take a second line under every chart. */
+  function timeTicks(u, splits) {
+    return splits.map(function (v) {
+      return new Date(v * 1000).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
+    });
+  }
+
   function makeChart(spec, conn, cell) {
     const opts = {
-      width: Math.max(200, cell.clientWidth || 250),
+      width: Math.max(150, cell.clientWidth || 250),
       height: CHART_HEIGHT,
       cursor: { sync: { key: 'conn-' + conn.id } },
-      legend: { live: true },
+      // A single series is named by the chart's title; several need their key (names only: compact).
+      legend: { show: spec.series.length > 1, live: false },
       scales: Object.assign({ x: { time: true } }, spec.scales),
       series: [{}].concat(spec.series.map(function (s) {
         return Object.assign({ points: { show: false }, spanGaps: false }, s);
       })),
-      axes: [{ stroke: '#6b7280', grid: { stroke: '#f0f0f0' }, ticks: { stroke: '#e5e7eb' } }].concat(spec.axes.map(function (a) {
+      axes: [{ stroke: '#6b7280', values: timeTicks, space: 60, grid: { stroke: '#f0f0f0' }, ticks: { stroke: '#e5e7eb' } }].concat(spec.axes.map(function (a) {
         return Object.assign({ stroke: '#6b7280', size: 44, grid: { stroke: '#f0f0f0' }, ticks: { stroke: '#e5e7eb' } }, a);
       })),
     };
@@ -189,8 +197,8 @@
     const row = el('div', 'conn ' + c.role);
     const info = el('div', 'conn-info');
     const title = el('div', 'title');
-    title.append(el('span', 'badge ' + c.role, c.role), el('span', 'remote', c.remote), el('span', 'sub', '#' + c.id));
-    const sub = el('div', 'sub', (c.user ? 'user ' + c.user + ' · ' : '') + c.streamId);
+    title.append(el('span', 'badge ' + c.role, c.role), el('span', 'remote', c.remote));
+    const sub = el('div', 'sub', '#' + c.id + (c.user ? ' · user ' + c.user : '') + ' · ' + c.streamId);
     const table = el('table');
     info.append(title, sub, table);
     const charts = el('div', 'charts');
@@ -346,9 +354,11 @@
       statusEl.className = 'status live';
     };
     source.onerror = function () {
-      // EventSource reconnects by itself (after the server's retry: delay).
       statusEl.textContent = 'disconnected, retrying…';
       statusEl.className = 'status down';
+      // EventSource reconnects by itself after a network error, but gives up for good on an HTTP
+      // error (a proxy's 502 while the relay restarts, a 503 when too many pages follow it).
+      if (source.readyState === EventSource.CLOSED) setTimeout(connect, 5000);
     };
     source.onmessage = function (ev) {
       let s;
@@ -369,6 +379,9 @@
           stream: conn.stream,
           gone: conn.goneAt !== null,
           points: conn.data.t.length,
+          latest: Object.fromEntries(Object.keys(conn.data).map(function (k) {
+            return [k, conn.data[k][conn.data[k].length - 1]];
+          })),
           charts: conn.charts.map(function (ch) {
             return {
               title: ch.spec.title,
