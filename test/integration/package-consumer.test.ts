@@ -69,6 +69,28 @@ describe('the packed package, seen by a strict TypeScript consumer', function ()
     expect(run(process.execPath, ['esm-and-require.mjs'], dir)).to.match(/identical/);
   });
 
+  it('the relay monitor serves its page files and uPlot from the installed package', () => {
+    // The page is not compiled: it is read from the shipped src/ next to dist/src/, uPlot from its dependency.
+    const server = path.join(pkgDir, 'dist', 'src', 'relay', 'monitor', 'http-server.js');
+    const script = `
+      const { createMonitorServer } = require(${JSON.stringify(server)});
+      const snapshot = () => ({ time: Date.now(), startedAt: 0, streams: [], rejects: {}, accepted: { publisher: 0, player: 0 } });
+      const mon = createMonitorServer({ snapshot, host: '127.0.0.1', port: 0 });
+      mon.listen().then(async ({ port }) => {
+        const out = [];
+        for (const p of ['/', '/assets/monitor.js', '/assets/monitor.css', '/assets/uPlot.iife.min.js', '/assets/uPlot.min.css']) {
+          const r = await fetch('http://127.0.0.1:' + port + p);
+          out.push(p + ' ' + r.status + ' ' + (await r.arrayBuffer()).byteLength);
+        }
+        await mon.close();
+        console.log(out.join('\\n'));
+      });
+    `;
+    const lines = run(process.execPath, ['-e', script], dir).trim().split('\n');
+    expect(lines).to.have.length(5);
+    for (const line of lines) expect(line, line).to.match(/^\S+ 200 [1-9]\d*$/);
+  });
+
   it('ships LICENSE, and no source map without its source, no compiled file without its source', () => {
     expect(files).to.include('LICENSE');
     const shipped = new Set(files);

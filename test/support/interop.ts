@@ -65,6 +65,12 @@ export function findTool(name: string): string | null {
   return found;
 }
 
+/** The Debian package of each tool the tests use (the install hint when one is missing). */
+const TOOL_PACKAGES: Record<string, string> = {
+  'srt-live-transmit': 'srt-tools', 'srt-file-transmit': 'srt-tools', ffmpeg: 'ffmpeg', ffprobe: 'ffmpeg',
+  tshark: 'tshark', chromium: 'chromium', promtool: 'prometheus',
+};
+
 /**
  * Call at the top of a test or a before() hook. Missing tool: throws when SRT_INTEROP_REQUIRED is set
  * (CI must not silently skip interop), otherwise prints a loud notice once per tool and skips.
@@ -74,14 +80,14 @@ export function requireTool(ctx: Mocha.Context, ...names: string[]): void {
     if (findTool(name)) continue;
     if (process.env.SRT_INTEROP_REQUIRED) {
       throw new Error(`interop tool '${name}' not found on PATH and SRT_INTEROP_REQUIRED is set ` +
-        `(install it: apt-get install -y srt-tools ffmpeg)`);
+        `(install it: apt-get install -y ${TOOL_PACKAGES[name] ?? name})`);
     }
     if (!noticed.has(name)) {
       noticed.add(name);
       process.stderr.write(
         `\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n` +
         `!!! INTEROP TESTS SKIPPED: '${name}' is not on PATH.\n` +
-        `!!! Install srt-tools and ffmpeg (Debian: apt-get install -y srt-tools ffmpeg),\n` +
+        `!!! Install it (Debian: apt-get install -y ${TOOL_PACKAGES[name] ?? name}),\n` +
         `!!! or set SRT_INTEROP_REQUIRED=1 to make this a failure.\n` +
         `!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n\n`);
     }
