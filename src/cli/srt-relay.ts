@@ -5,6 +5,7 @@
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import { ConfigError, readConfigFile, resolveConfig, type RelayConfig } from '../relay/relay-config';
+import { createMonitorServer, type MonitorServer } from '../relay/monitor/http-server';
 import { SrtRelay } from '../relay/relay';
 
 export const RELAY_USAGE = `Usage: srt-relay [options]
@@ -184,8 +185,14 @@ async function run(args: CliRelayArgs, config: RelayConfig): Promise<number> {
 }
 
 /** The HTTP side, when configured: resolves once listening, or with the error that stopped it. */
-async function startMonitor(relay: SrtRelay, config: RelayConfig): Promise<{ close(): Promise<void> } | Error | undefined> {
+async function startMonitor(relay: SrtRelay, config: RelayConfig): Promise<MonitorServer | Error | undefined> {
   if (config.httpPort === null) return undefined;
-  void relay;
-  return undefined;
+  const monitor = createMonitorServer({ snapshot: () => relay.snapshot(), host: config.httpHost, port: config.httpPort });
+  try {
+    const a = await monitor.listen();
+    say(`monitor on http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}/ (metrics: /metrics, streams: /api/streams)`);
+    return monitor;
+  } catch (err) {
+    return err as Error;
+  }
 }

@@ -14,6 +14,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createMonitorServer, type MonitorServer } from '../../src/relay/monitor/http-server';
+import { once } from 'node:events';
+import { connect } from '../../src/index';
+import { SrtRelay } from '../../src/relay/relay';
+import { resolveConfig } from '../../src/relay/relay-config';
 import { FakeRelay } from '../support/fake-relay';
 import { cleanupPeers, findTool, onCleanup, requireTool } from '../support/interop';
 
@@ -149,5 +153,42 @@ describe('srt-relay monitor page in headless Chromium', function () {
     await page.waitForFunction((n) => window.__monitor.events > n + 3, before, { timeout: 10000 });
     // The same connections, their history continued, not duplicated.
     expect((await connections(page)).map((c) => c.id)).to.deep.equal([1, 2, 3, 4, 5, 6]);
+  });
+
+  it('a real relay: a publisher and two players (our own callers) each get their charts, with data', async function () {
+    const relay = new SrtRelay(resolveConfig({ srtPort: 0, srtHost: '127.0.0.1', httpPort: null, latency: 80 }));
+    relay.listen();
+    await once(relay, 'listening');
+    onCleanup(() => relay.close());
+    const port = relay.server.address()!.port;
+    const call = (streamId: string) => {
+      const s = connect({ host: '127.0.0.1', port, streamId, latency: 80 });
+      s.on('error', () => undefined);
+      onCleanup(() => s.destroy());
+      return s;
+    };
+    const pub = call('publish:cam1');
+    await once(pub, 'connect');
+    const players = [call('read:cam1'), call('#!::r=cam1,m=request')];
+    for (const p of players) p.resume();
+    await Promise.all(players.map((p) => once(p, 'connect')));
+    // About 2 Mbit/s while the page watches.
+    const timer = setInterval(() => { for (let i = 0; i < 4; i++) pub.write(Buffer.alloc(1316)); }, 20);
+    onCleanup(() => clearInterval(timer));
+    const mon = createMonitorServer({ host: '127.0.0.1', port: 0, snapshot: () => relay.snapshot(), eventIntervalMs: 250 });
+    const addr = await mon.listen();
+    onCleanup(() => mon.close());
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    onCleanup(() => page.close());
+    const problems: string[] = [];
+    page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`); });
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    await page.goto(`http://127.0.0.1:${addr.port}/`);
+    await page.waitForFunction(() => window.__monitor && window.__monitor.connections().length === 3 &&
+      window.__monitor.connections().every((c) => c.points >= 8), null, { timeout: 30000 });
+    const conns = await connections(page);
+    expect(conns.map((c) => c.role).sort()).to.deep.equal(['player', 'player', 'publisher']);
+    for (const c of conns) expect(c.latest.bitrate, `${c.role} ${c.id} bitrate`).to.be.greaterThan(0.5);
+    expect(problems).to.deep.equal([]);
   });
 });

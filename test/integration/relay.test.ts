@@ -206,4 +206,21 @@ describe('srt-relay', function () {
     expect((await p.waitExit(10000)).code, p.diag()).to.equal(0);
     await ended;
   });
+
+  it('the srt-relay command with its monitor: /api/streams and /metrics show the connections', async () => {
+    const port = await freeUdpPort();
+    const p = spawnPeer(process.execPath, [path.join(repoRoot, 'bin', 'srt-relay.js'), '--srt-port', String(port), '--http-port', '0'], { name: 'srt-relay' });
+    const line = await p.waitForStderr(/monitor on (http:\/\/127\.0\.0\.1:\d+\/)/, 10000);
+    const base = /monitor on (http:\/\/127\.0\.0\.1:\d+\/)/.exec(line)![1];
+    const pub = caller(port, 'publish:cam1');
+    await once(pub, 'connect');
+    const player = caller(port, 'read:cam1');
+    await once(player, 'connect');
+    const streams = (await (await fetch(`${base}api/streams`)).json()) as { streams: { name: string; publisher?: unknown; players: unknown[] }[] };
+    expect(streams.streams.map((s) => [s.name, !!s.publisher, s.players.length])).to.deep.equal([['cam1', true, 1]]);
+    const metrics = await (await fetch(`${base}metrics`)).text();
+    expect(metrics).to.match(/stream="cam1"/);
+    p.proc.kill('SIGTERM');
+    expect((await p.waitExit(10000)).code, p.diag()).to.equal(0);
+  });
 });
