@@ -31,6 +31,8 @@ Options (each also a key of the JSON config file, named as in brackets):
                             with streams and no "*", other names are refused (SRT_REJX_NOTFOUND)
   (config only) users       { "USER": "PASSWORD" } for publish:NAME:USER:PASSWORD callers
   --max-players N           players per stream at most (maxPlayersPerStream, default 500)
+  --max-connections N       connections at most, all streams together (maxConnections, default 2000;
+                            then SRT_REJ_BACKLOG)
   --player-backlog BYTES    a player's unsent bytes at most; beyond, its packets are dropped and
                             counted (playerBacklogBytes, default 4194304)
   --stall-timeout MS        a player stuck at its backlog this long is disconnected (stallTimeoutMs, 5000)
@@ -77,6 +79,7 @@ export function parseRelayArgs(argv: readonly string[]): CliRelayArgs {
       deny: { type: 'string', multiple: true },
       passphrase: { type: 'string' },
       'max-players': { type: 'string' },
+      'max-connections': { type: 'string' },
       'player-backlog': { type: 'string' },
       'stall-timeout': { type: 'string' },
       grace: { type: 'string' },
@@ -104,6 +107,7 @@ export function parseRelayArgs(argv: readonly string[]): CliRelayArgs {
     deny: v.deny,
     passphrase: v.passphrase,
     maxPlayersPerStream: num('max-players', v['max-players']),
+    maxConnections: num('max-connections', v['max-connections']),
     playerBacklogBytes: num('player-backlog', v['player-backlog']),
     stallTimeoutMs: num('stall-timeout', v['stall-timeout']),
     publisherGraceMs: num('grace', v.grace),

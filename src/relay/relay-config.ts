@@ -35,6 +35,8 @@ export interface RelayConfig {
   streams: Record<string, StreamRule>;
   /** Players per stream at most (then SRT_REJX_OVERLOAD). */
   maxPlayersPerStream: number;
+  /** Connections at most, all streams together (then SRT_REJ_BACKLOG): what callers can make the relay hold. */
+  maxConnections: number;
   /** Bytes a player may have waiting to be sent; beyond it its packets are dropped and counted. */
   playerBacklogBytes: number;
   /** A player whose backlog stays full this long is disconnected, ms. */
@@ -65,6 +67,7 @@ export const DEFAULTS: Readonly<RelayConfig> = Object.freeze({
   users: {},
   streams: {},
   maxPlayersPerStream: 500,
+  maxConnections: 2000,
   playerBacklogBytes: 4 << 20,
   stallTimeoutMs: 5000,
   publisherGraceMs: 5000,
@@ -78,7 +81,7 @@ export class ConfigError extends Error {
 }
 
 const KEYS = new Set<string>(['srtHost', 'srtPort', 'latency', 'httpHost', 'httpPort', 'allow', 'deny', 'passphrase', 'users', 'streams',
-  'maxPlayersPerStream', 'playerBacklogBytes', 'stallTimeoutMs', 'publisherGraceMs', 'prebufferMs', 'waitForPublisherMs', 'takeover', 'origin']);
+  'maxPlayersPerStream', 'maxConnections', 'playerBacklogBytes', 'stallTimeoutMs', 'publisherGraceMs', 'prebufferMs', 'waitForPublisherMs', 'takeover', 'origin']);
 
 /** Reads a config file (JSON, any subset of RelayConfig); throws ConfigError naming what is wrong. */
 export function readConfigFile(file: string): Partial<RelayConfig> {
@@ -112,6 +115,7 @@ export function resolveConfig(...layers: Partial<RelayConfig>[]): RelayConfig {
   if (c.httpPort !== null) int('httpPort', 0, 65535);
   int('latency', 0, 60000);
   int('maxPlayersPerStream', 1, 1e6);
+  int('maxConnections', 1, 1e6);
   int('playerBacklogBytes', 1316, 1 << 30);
   for (const k of ['stallTimeoutMs', 'publisherGraceMs', 'prebufferMs', 'waitForPublisherMs'] as const) int(k, 0, 3_600_000);
   for (const k of ['allow', 'deny'] as const) {

@@ -39,6 +39,7 @@ export class SrtRelay extends EventEmitter {
     this.hub = new StreamHub(config);
     this.hub.on('log', (level, msg) => this.emit('log', level, msg));
     this.server = createServer({ latency: config.latency });
+    this.server.maxConnections = config.maxConnections;
     this.server.on('request', (req) => this.onRequest(req));
     this.server.on('connection', (sock) => this.onConnection(sock));
     // Every refusal, ours or the handshake's (a wrong passphrase...), counted and logged once with its reason.
@@ -64,6 +65,7 @@ export class SrtRelay extends EventEmitter {
   reconfigure(config: RelayConfig): void {
     this.access = new RelayAccess(config); // throws on a bad address list, leaving the old rules
     this.config = config;
+    this.server.maxConnections = config.maxConnections;
     this.hub.reconfigure(config);
   }
 

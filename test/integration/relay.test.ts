@@ -93,6 +93,9 @@ describe('srt-relay', function () {
     expect(await refusal(caller(denied.port, 'read:x'))).to.equal('SRT_REJX_FORBIDDEN');
     const none = await startRelay({ waitForPublisherMs: 0 });
     expect(await refusal(caller(none.port, 'read:nobody'))).to.equal('SRT_REJX_NOTFOUND');
+    const small = await startRelay({ maxConnections: 1 });
+    await once(caller(small.port, 'publish:one'), 'connect');
+    expect(await refusal(caller(small.port, 'read:one'))).to.equal('SRT_REJ_BACKLOG');
   });
 
   it('per-stream passphrases: a player with the wrong one gets SRT_REJ_BADSECRET, the right one plays', async () => {
