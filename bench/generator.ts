@@ -2,11 +2,13 @@
  * Paced live source: writes whole 1316-byte packets into a pipe (a child's stdin)
  * every `tickMs`, as many as the elapsed time at `bitrate` calls for, so the
  * average rate is exact whatever the timer jitter. The same generator feeds
- * every implementation under test.
+ * every implementation under test. `numbered`: each packet carries its number and a
+ * known pattern (numbered-packets.ts), so receivers can check every packet.
  */
 import * as crypto from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Writable } from 'node:stream';
+import { patternBlock, writePacket } from './numbered-packets';
 
 export interface GeneratorResult {
   bytes: number;
@@ -33,9 +35,11 @@ export class PacedGenerator {
     private readonly bitrate: number,
     private readonly packetSize = 1316,
     private readonly tickMs = 5,
+    private readonly numbered = false,
   ) {
-    // Random (incompressible) payload; 256 packets, reused: the content does not matter.
-    this.block = crypto.randomBytes(packetSize * 256);
+    // Random (incompressible) payload; 256 packets, reused: the content does not matter,
+    // unless numbered, where receivers check it against the same pattern.
+    this.block = numbered ? patternBlock(packetSize) : crypto.randomBytes(packetSize * 256);
   }
 
   /** Runs for durationMs, ends the pipe (srt-live-transmit needs EOF to flush its last blocks). */
@@ -82,7 +86,7 @@ export class PacedGenerator {
     const per = this.block.length / this.packetSize;
     while (n > 0) {
       const k = Math.min(n, per);
-      const ok = this.out.write(this.block.subarray(0, k * this.packetSize));
+      const ok = this.out.write(this.numbered ? this.numberedPackets(k) : this.block.subarray(0, k * this.packetSize));
       this.sentPackets += k;
       n -= k;
       if (!ok) {
@@ -90,5 +94,12 @@ export class PacedGenerator {
         return;
       }
     }
+  }
+
+  /** The next k packets, numbered from sentPackets (a fresh buffer: the pipe may still hold the last one). */
+  private numberedPackets(k: number): Buffer {
+    const out = Buffer.allocUnsafe(k * this.packetSize);
+    for (let i = 0; i < k; i++) writePacket(this.block, this.packetSize, this.sentPackets + i, out, i * this.packetSize);
+    return out;
   }
 }

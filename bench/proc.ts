@@ -171,6 +171,13 @@ export function threadCpuUs(pid: number): Record<string, number> {
   return out;
 }
 
+/** Busy CPU time of the whole machine (all CPUs, /proc/stat), µs: to spot runs disturbed by other work. */
+export function systemBusyUs(): number {
+  const l = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const idle = l[3] + (l[4] ?? 0);
+  return ((l.reduce((a, b) => a + b, 0) - idle) * 1e6) / CLK_TCK;
+}
+
 /** A field of /proc/<pid>/status in bytes (VmHWM, VmRSS), or NaN. */
 export function statusKb(pid: number, field: 'VmHWM' | 'VmRSS'): number {
   try {

@@ -18,6 +18,8 @@
  *        srt-stream: sender-child -> relay -> receiver-child
  *        libsrt:     srt-live-transmit caller -> relay -> srt-live-transmit listener
  *   5. file (bench/file.ts): a file through srt-file-transmit and srt-stream in file mode.
+ *   6. relay (bench/relay.ts): 1 publisher at 8 Mbit/s -> srt-relay (bin/srt-relay.js) -> 100 players,
+ *      delivered per player, relay CPU, RSS and event-loop delay; gosrt's contrib/server the same way when built.
  *
  * CPU of the process under test: utime+stime from /proc/<pid>/stat over the measuring
  * window (generator start .. generator end + tail), all threads, same method for all.
@@ -25,10 +27,10 @@
  * baseline included). Delivered: bytes that came out of the receiving application
  * (its stdout, counted by this process through a pipe) divided by bytes the generator wrote.
  *
- * Env: BENCH_SECONDS (8), BENCH_MBPS (100), BENCH_LATENCY (120), BENCH_ONLY (live|recv|send|loss|file), BENCH_FILE_MB (100),
+ * Env: BENCH_SECONDS (8), BENCH_MBPS (100), BENCH_LATENCY (120), BENCH_ONLY (live|recv|send|loss|file|relay), BENCH_FILE_MB (100),
  *      BENCH_REPEAT (1: runs of the plan, interleaved; the table shows min-max and median),
  *      BENCH_IMPLS (srt-stream,libsrt,floor; pair adds srt-stream <-> srt-stream), BENCH_VARIANTS (label=dist/bench,...),
- *      BENCH_RECV_OUT (stdout; count), BENCH_LOSS_* (see bench/loss.ts), BENCH_PERF (dir: perf record of each process
+ *      BENCH_RECV_OUT (stdout; count), BENCH_LOSS_* (see bench/loss.ts), BENCH_RELAY_*, BENCH_GOSRT (see bench/relay.ts), BENCH_PERF (dir: perf record of each process
  *      under test), BENCH_NODE_ARGS (extra node flags for the srt-stream children, e.g. --cpu-prof), BENCH_KEEP (keep tmp files).
  * Results: printed table + dist/bench-results.json.
  */
@@ -40,9 +42,10 @@ import { ELD_RESOLUTION_MS, WindowMetrics } from './child-metrics';
 import { GeneratorResult, PacedGenerator } from './generator';
 import { FileRow, printFileTable, runFileScenario } from './file';
 import { LossRow, lossSummary, printLossTable, runLossScenarios } from './loss';
+import { gosrtMissing, printRelayTable, RelayRow, relaySummary, runRelayScenarios } from './relay';
 import {
-  Child, countBytes, cpuTimeUs, delay, freeUdpPort, installExitGuards, nodeChild, spawnChild, statusKb, stopAll, stopChild, threadCpuUs,
-  waitForSrtListener, waitForStderr, waitMsg,
+  Child, countBytes, cpuTimeUs, delay, freeUdpPort, installExitGuards, nodeChild, spawnChild, statusKb, stopAll, stopChild, systemBusyUs,
+  threadCpuUs, waitForSrtListener, waitForStderr, waitMsg,
 } from './proc';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
@@ -192,13 +195,6 @@ async function measured(pid: number, feed: NodeJS.WritableStream, onStart: () =>
   const rssEnd = statusKb(pid, 'VmRSS');
   const cpuUs = cpu1 - cpu0;
   return { gen, wallMs, cpuUs, hwm, rssStart, rssEnd, threads, sysBusyUs: sys1 - sys0 };
-}
-
-/** Busy CPU time of the whole machine (all CPUs, /proc/stat), µs: to spot runs disturbed by other work. */
-function systemBusyUs(): number {
-  const l = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-  const idle = l[3] + (l[4] ?? 0);
-  return ((l.reduce((a, b) => a + b, 0) - idle) * 1e6) / 100;
 }
 
 function makeRow(scenario: string, impl: string, pid: number, m: Awaited<ReturnType<typeof measured>>, deliveredBytes: number): Row {
@@ -545,9 +541,19 @@ async function main(): Promise<void> {
       errors.push(`file: ${(e as Error).message}`);
     }
   }
+  let relayRows: RelayRow[] = [];
+  const relayNotes: string[] = [];
+  if (ONLY === '' || ONLY === 'relay') {
+    const missing = gosrtMissing();
+    if (missing) relayNotes.push(missing);
+    relayRows = await runRelayScenarios(__dirname, (label) => process.stdout.write(`  ${label} ... `),
+      (r) => console.log(relaySummary(r)),
+      (label, e) => { errors.push(`${label}: ${e.message}`); console.log(`FAILED: ${e.message.split('\n')[0]}`); });
+  }
   if (rows.length) printTable(rows);
   printLossTable(lossRows);
   printFileTable(fileRows);
+  printRelayTable(relayRows, relayNotes[0]);
   const result = {
     date: new Date().toISOString(),
     config: { seconds: SECONDS, mbps: MBPS, latencyMs: LATENCY, packetBytes: PKT, cpus: os.cpus().length, node: process.version },
@@ -555,6 +561,8 @@ async function main(): Promise<void> {
     rows,
     loss: lossRows,
     file: fileRows,
+    relay: relayRows,
+    relayNotes,
     errors,
   };
   fs.mkdirSync(path.dirname(resultsFile), { recursive: true });

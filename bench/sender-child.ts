@@ -5,7 +5,7 @@
  * same pipe), and reports CPU, memory, event-loop delay, GC and the socket's stats
  * for the window between the parent's 'start' and 'stop'.
  *
- *   node dist/bench/sender-child.js <port> <latencyMs> <payloadSize>
+ *   node dist/bench/sender-child.js <port> <latencyMs> <payloadSize> [streamId]
  */
 import { performance } from 'node:perf_hooks';
 import { connect } from '../src/index';
@@ -14,6 +14,7 @@ import { exitWithParent, ParentMessage, send, WholePackets, WindowMeter } from '
 const port = Number(process.argv[2]);
 const latency = Number(process.argv[3] ?? 120);
 const payloadSize = Number(process.argv[4] ?? 1316);
+const streamId = process.argv[5];
 
 const meter = new WindowMeter();
 let written = 0;
@@ -22,7 +23,7 @@ let maxPauseMs = 0;
 let sockError: string | undefined;
 const packets = new WholePackets(payloadSize);
 
-const sock = connect({ host: '127.0.0.1', port, latency, payloadSize, maxBw: -1 });
+const sock = connect({ host: '127.0.0.1', port, latency, payloadSize, maxBw: -1, ...(streamId ? { streamId } : {}) });
 sock.on('error', (e: Error) => { sockError = `${(e as { code?: string }).code ?? ''} ${e.message}`; });
 sock.on('data', () => { /* live sender: nothing comes back, but keep the stream flowing */ });
 sock.once('connect', () => {

@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, readConfigFile, resolveConfig, type RelayConfig } from '../relay/relay-config';
 import { createMonitorServer, type MonitorServer } from '../relay/monitor/http-server';
 import { SrtRelay } from '../relay/relay';
+import { startLoopDelayReport } from './loop-delay-report';
 
 export const RELAY_USAGE = `Usage: srt-relay [options]
 
@@ -49,6 +50,7 @@ Options (each also a key of the JSON config file, named as in brackets):
 Refusals use libsrt's codes: 1400 bad request, 1401 unauthorized, 1403 forbidden, 1404 not found,
 1405 bad mode, 1409 conflict, 1402 overload; a wrong passphrase is the handshake's 1010.
 SIGTERM / SIGINT: SHUTDOWN to every connection, then exit 0.
+SRT_RELAY_ELD=1 in the environment: event-loop delay (p50/p99/max) on stderr at exit and on SIGUSR2.
 `;
 
 const say = (msg: string): void => {
@@ -152,6 +154,7 @@ export function main(argv: string[]): void {
 
 async function run(args: CliRelayArgs, config: RelayConfig): Promise<number> {
   const relay = new SrtRelay(config);
+  const stopLoopDelay = startLoopDelayReport(say);
   relay.on('log', (level, msg) => {
     if (level === 'warn' || !args.quiet) say(msg);
   });
@@ -185,6 +188,7 @@ async function run(args: CliRelayArgs, config: RelayConfig): Promise<number> {
   if (signal instanceof Error) say(signal.message);
   else say('stopping: SHUTDOWN to every connection');
   await Promise.all([relay.close(), monitor?.close()]);
+  stopLoopDelay?.();
   return signal instanceof Error ? 1 : 0;
 }
 
