@@ -171,6 +171,28 @@ export function threadCpuUs(pid: number): Record<string, number> {
   return out;
 }
 
+/**
+ * Time the threads of `pid` spent runnable but waiting for a CPU (/proc/<pid>/task/<tid>/schedstat,
+ * the run-queue wait), summed, µs: what a process under test lost to others on a busy machine.
+ */
+export function runQueueWaitUs(pid: number): number {
+  let tids: string[];
+  try {
+    tids = fs.readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return NaN;
+  }
+  let sum = 0;
+  for (const tid of tids) {
+    try {
+      sum += Number(fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[1]) / 1000;
+    } catch {
+      /* thread ended */
+    }
+  }
+  return sum;
+}
+
 /** Busy CPU time of the whole machine (all CPUs, /proc/stat), µs: to spot runs disturbed by other work. */
 export function systemBusyUs(): number {
   const l = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);

@@ -35,7 +35,8 @@ export interface PlayerReport {
   /** Intact packets that came after a higher-numbered one. */
   outOfOrder: number;
   damaged: number;
-  /** Highest packet number seen + 1. */
+  /** Number of the first intact packet (-1: none), and highest number seen + 1. */
+  firstSeq: number;
   seqEnd: number;
   stats: Record<string, number>;
   error?: string;
@@ -43,7 +44,7 @@ export interface PlayerReport {
 }
 
 class Player {
-  readonly report: PlayerReport = { bytes: 0, intact: 0, distinct: 0, duplicates: 0, outOfOrder: 0, damaged: 0, seqEnd: 0, stats: {}, closedEarly: false };
+  readonly report: PlayerReport = { bytes: 0, intact: 0, distinct: 0, duplicates: 0, outOfOrder: 0, damaged: 0, firstSeq: -1, seqEnd: 0, stats: {}, closedEarly: false };
   private seen = new Uint8Array(8192);
   private readonly whole = new WholePackets(payloadSize);
 
@@ -64,6 +65,7 @@ class Player {
         continue;
       }
       r.intact++;
+      if (r.firstSeq < 0) r.firstSeq = seq;
       if (seq >= this.seen.length) {
         const grown = new Uint8Array(Math.min(MAX_SEQ, Math.max(seq + 1, this.seen.length * 2)));
         grown.set(this.seen);

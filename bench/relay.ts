@@ -3,8 +3,8 @@
  *
  *   paced generator (numbered packets) -> sender-child connect() streamid=publish:bench
  *     -> relay (srt-relay: the real bin/srt-relay.js; gosrt: its contrib/server, when built)
- *     -> PLAYERS players streamid=read:bench (gosrt: /bench), connect()s spread over a few
- *        processes (bench/relay-players-child.ts), each checking every packet it gets
+ *     -> N players streamid=read:bench (gosrt: /bench), connect()s spread over a few processes
+ *        (bench/relay-players-child.ts), each checking every packet it gets
  *
  * Players connect before the stream starts, so each should get every packet. Measured:
  *  - delivered per player: distinct intact packets (number and every byte checked) / packets
@@ -13,15 +13,20 @@
  *    packet forwarded: CPU time / (packets in × players);
  *  - relay peak RSS (VmHWM, whole life);
  *  - relay event-loop delay (srt-relay's SRT_RELAY_ELD=1: a line on stderr per SIGUSR2, sent at
- *    the window's start and end; gosrt has no event loop).
- * The players' and the publisher's processes share the machine with the relay: their CPU is
- * shown too, as a saturated player process loses packets the relay did send.
+ *    the window's start and end; gosrt has no event loop);
+ *  - the players' and the publisher's CPU, and the relay's run-queue wait: they share the
+ *    machine with the relay, and a relay waiting for a CPU falls behind whatever its own cost.
+ *
+ * Player counts: 20 (at 8 Mbit/s, 160 Mbit/s out: a 2-core machine carries it, so the CPU figures
+ * are the relay's cost) and 100 (the target, 800 Mbit/s out: on 2 cores shared with the players
+ * the relay falls behind; the row shows how it fails).
  *
  * gosrt: BENCH_GOSRT=<binary of gosrt's contrib/server> (default dist/gosrt-server, which
  * bench/tools/build-gosrt.sh builds from a gosrt source tree); without it the scenario says why.
  *
- * Env: BENCH_RELAY_PLAYERS (100), BENCH_RELAY_MBPS (8), BENCH_RELAY_SECONDS (8), BENCH_RELAY_LATENCY (120),
- *      BENCH_RELAY_PROCS (2: player processes), BENCH_RELAY_IMPLS (srt-relay,gosrt), BENCH_GOSRT.
+ * Env: BENCH_RELAY_PLAYERS (20,100: player counts, a run each), BENCH_RELAY_MBPS (8), BENCH_RELAY_SECONDS (8),
+ *      BENCH_RELAY_LATENCY (120), BENCH_RELAY_PROCS (2: player processes), BENCH_RELAY_IMPLS (srt-relay,gosrt),
+ *      BENCH_GOSRT, BENCH_RELAY_LOG (file: the relays' stderr, srt-relay without -q, appended there).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -29,13 +34,16 @@ import { performance } from 'node:perf_hooks';
 import { ELD_RESOLUTION_MS, type WindowMetrics } from './child-metrics';
 import { GeneratorResult, PacedGenerator } from './generator';
 import type { PlayerReport } from './relay-players-child';
-import { Child, cpuTimeUs, delay, freeUdpPort, nodeChild, spawnChild, statusKb, stopAll, stopChild, systemBusyUs, waitForSrtListener, waitMsg } from './proc';
+import {
+  Child, cpuTimeUs, delay, freeUdpPort, nodeChild, runQueueWaitUs, spawnChild, statusKb, stopAll, stopChild, systemBusyUs, waitForSrtListener, waitMsg,
+} from './proc';
 
-const PLAYERS = Number(process.env.BENCH_RELAY_PLAYERS ?? 100);
+/** Player counts, one run of each relay per count. */
+const PLAYER_COUNTS = (process.env.BENCH_RELAY_PLAYERS ?? '20,100').split(',').map(Number).filter((n) => n > 0);
 const MBPS = Number(process.env.BENCH_RELAY_MBPS ?? 8);
 const SECONDS = Number(process.env.BENCH_RELAY_SECONDS ?? 8);
 const LATENCY = Number(process.env.BENCH_RELAY_LATENCY ?? 120);
-const PROCS = Math.max(1, Math.min(PLAYERS, Number(process.env.BENCH_RELAY_PROCS ?? 2)));
+const PROCS = Math.max(1, Number(process.env.BENCH_RELAY_PROCS ?? 2));
 const IMPLS = (process.env.BENCH_RELAY_IMPLS ?? 'srt-relay,gosrt').split(',');
 const PKT = 1316;
 const SETTLE_MS = 300;
@@ -45,8 +53,10 @@ const TAIL_MS = LATENCY + 500;
 const root = path.resolve(__dirname, '..', '..');
 const RELAY_BIN = path.join(root, 'bin', 'srt-relay.js');
 const GOSRT = process.env.BENCH_GOSRT ?? path.join(root, 'dist', 'gosrt-server');
+/** BENCH_RELAY_LOG=<file>: the relay's log (srt-relay without -q), last 16 KiB, appended there. */
+const RELAY_LOG = process.env.BENCH_RELAY_LOG;
 
-export const RELAY_SCENARIO = `relay ${MBPS}Mb/s x${PLAYERS}`;
+const scenarioName = (players: number) => `relay ${MBPS}Mb/s x${players}`;
 
 export type RelayImpl = 'srt-relay' | 'gosrt';
 
@@ -60,9 +70,13 @@ export interface RelayRow {
   /** Relay process CPU over the window. */
   cpuUs: number;
   cpuPct: number;
-  /** cpuUs / (packets in × players). */
+  /** cpuUs / (packets in × players): the relay's cost per packet forwarded, when all were (delivered 1). */
   usPerPktForwarded: number;
+  /** cpuUs / packets the players got: the same when all were delivered, higher when not. */
+  usPerPktDelivered: number;
   rssPeakMB: number;
+  /** The relay's threads: time runnable but waiting for a CPU, summed, % of the window (a busy machine). */
+  runQueueWaitPct: number;
   /** Delivered fraction per player (distinct intact packets / packets sent), sorted. */
   delivered: number[];
   deliveredMin: number;
@@ -75,6 +89,9 @@ export interface RelayRow {
   duplicates: number;
   outOfOrder: number;
   closedEarly: number;
+  /** The latest first packet and the earliest end (last number + 1) among the players: where misses are. */
+  firstSeqMax: number;
+  seqEndMin: number;
   rcvLoss: number;
   rcvDrop: number;
   /** srt-relay's event-loop delay in the window, ms beyond the sampling interval. */
@@ -116,7 +133,7 @@ async function eldLine(c: Child, timeoutMs = 3000): Promise<RelayRow['eld']> {
 function startRelay(impl: RelayImpl, port: number): Child {
   if (impl === 'gosrt') return spawnChild('gosrt server', GOSRT, ['-addr', `127.0.0.1:${port}`], { stdio: ['ignore', 'ignore', 'pipe'] });
   return spawnChild('srt-relay', process.execPath, [
-    RELAY_BIN, '-q', '--srt-host', '127.0.0.1', '--srt-port', String(port), '--no-http', '--allow', '127.0.0.1', '--latency', String(LATENCY),
+    RELAY_BIN, ...(RELAY_LOG ? [] : ['-q']), '--srt-host', '127.0.0.1', '--srt-port', String(port), '--no-http', '--allow', '127.0.0.1', '--latency', String(LATENCY),
   ], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, SRT_RELAY_ELD: '1' } });
 }
 
@@ -125,7 +142,7 @@ function streamIds(impl: RelayImpl): { publish: string; play: string } {
   return impl === 'gosrt' ? { publish: 'publish:/bench', play: '/bench' } : { publish: 'publish:bench', play: 'read:bench' };
 }
 
-async function relayRun(impl: RelayImpl, dir: string): Promise<RelayRow> {
+async function relayRun(impl: RelayImpl, dir: string, playerCount: number): Promise<RelayRow> {
   const port = await freeUdpPort();
   const relay = startRelay(impl, port);
   try {
@@ -135,8 +152,9 @@ async function relayRun(impl: RelayImpl, dir: string): Promise<RelayRow> {
     const pub = nodeChild('publisher', path.join(dir, 'sender-child.js'), [port, LATENCY, PKT, ids.publish], 'pipe');
     await waitMsg(pub, 'connected', 5000);
     const procs: Child[] = [];
-    for (let i = 0; i < PROCS; i++) {
-      const n = Math.floor(PLAYERS / PROCS) + (i < PLAYERS % PROCS ? 1 : 0);
+    const nProcs = Math.min(PROCS, playerCount);
+    for (let i = 0; i < nProcs; i++) {
+      const n = Math.floor(playerCount / nProcs) + (i < playerCount % nProcs ? 1 : 0);
       procs.push(nodeChild(`players ${i + 1}`, path.join(dir, 'relay-players-child.js'), [port, n, ids.play, LATENCY, PKT], 'ignore'));
     }
     await Promise.all(procs.map((p) => waitMsg(p, 'connected', 30000)));
@@ -145,12 +163,14 @@ async function relayRun(impl: RelayImpl, dir: string): Promise<RelayRow> {
     if (impl === 'srt-relay') await eldLine(relay); // starts the relay's window
     const sys0 = systemBusyUs();
     const cpu0 = cpuTimeUs(relay.pid);
+    const wait0 = runQueueWaitUs(relay.pid);
     const others0 = [pub, ...procs].map((c) => cpuTimeUs(c.pid));
     const t0 = performance.now();
     for (const c of [pub, ...procs]) c.proc.send({ cmd: 'start' });
     const gen = await new PacedGenerator(pub.proc.stdin!, MBPS * 1e6, PKT, 5, true).run(SECONDS * 1000);
     await delay(TAIL_MS);
     const cpu1 = cpuTimeUs(relay.pid);
+    const wait1 = runQueueWaitUs(relay.pid);
     const others1 = [pub, ...procs].map((c) => cpuTimeUs(c.pid));
     const sys1 = systemBusyUs();
     const wallMs = performance.now() - t0;
@@ -162,7 +182,7 @@ async function relayRun(impl: RelayImpl, dir: string): Promise<RelayRow> {
       p.proc.send({ cmd: 'stop' });
       return r;
     }));
-    const pubRep = waitMsg<{ sockError?: string }>(pub, 'report', 5000);
+    const pubRep = waitMsg<{ sockError?: string; stats: Record<string, number> }>(pub, 'report', 5000);
     pub.proc.send({ cmd: 'stop' });
     const pubReport = await pubRep;
     for (const c of [pub, ...procs]) c.proc.send({ cmd: 'quit' });
@@ -175,7 +195,7 @@ async function relayRun(impl: RelayImpl, dir: string): Promise<RelayRow> {
     const cpuUs = cpu1 - cpu0;
     const pct = (us: number) => (us / (wallMs * 1000)) * 100;
     const row: RelayRow = {
-      scenario: RELAY_SCENARIO,
+      scenario: scenarioName(playerCount),
       impl,
       players: players.length,
       playerProcs: procs.length,
@@ -183,8 +203,10 @@ async function relayRun(impl: RelayImpl, dir: string): Promise<RelayRow> {
       wallMs,
       cpuUs,
       cpuPct: pct(cpuUs),
-      usPerPktForwarded: cpuUs / (gen.packets * PLAYERS),
+      usPerPktForwarded: cpuUs / (gen.packets * playerCount),
+      usPerPktDelivered: cpuUs / sum('distinct'),
       rssPeakMB: hwm / 1048576,
+      runQueueWaitPct: pct(wait1 - wait0),
       delivered,
       deliveredMin: delivered[0] ?? 0,
       deliveredMedian: delivered.length ? median(delivered) : 0,
@@ -194,6 +216,8 @@ async function relayRun(impl: RelayImpl, dir: string): Promise<RelayRow> {
       duplicates: sum('duplicates'),
       outOfOrder: sum('outOfOrder'),
       closedEarly: players.filter((p) => p.closedEarly).length,
+      firstSeqMax: Math.max(...players.map((p) => p.firstSeq)),
+      seqEndMin: Math.min(...players.map((p) => p.seqEnd)),
       rcvLoss: sumStat('pktRcvLossTotal'),
       rcvDrop: sumStat('pktRcvDropTotal'),
       playerProcsCpuPct: procs.map((_, i) => pct(others1[i + 1] - others0[i + 1])),
@@ -203,13 +227,14 @@ async function relayRun(impl: RelayImpl, dir: string): Promise<RelayRow> {
       notes: [],
     };
     if (eld) row.eld = eld;
-    if (players.length < PLAYERS) row.notes.push(`only ${players.length} of ${PLAYERS} players reported`);
+    if (players.length < playerCount) row.notes.push(`only ${players.length} of ${playerCount} players reported`);
     if (pubReport.sockError) row.notes.push(`publisher socket error: ${pubReport.sockError}`);
     const errors = [...new Set(players.map((p) => p.error).filter(Boolean))];
     if (errors.length) row.notes.push(`player errors: ${errors.join('; ')}`);
     const warnings = relay.stderr().split('\n').filter((l) => /stalled|disconnected|refused/.test(l));
     if (warnings.length) row.notes.push(`relay warnings (${warnings.length}): ${warnings[0]}`);
     await stopChild(relay);
+    if (RELAY_LOG) fs.appendFileSync(RELAY_LOG, `==== ${impl}\n${relay.stderr()}\npublisher: ${JSON.stringify(pubReport.stats)}\n`);
     return row;
   } finally {
     await stopAll();
@@ -224,20 +249,22 @@ export function gosrtMissing(): string | undefined {
     'from a gosrt v0.9.0 source tree, offline, with Debian\'s Go 1.19; or set BENCH_GOSRT to the binary)';
 }
 
-/** Runs the relay scenario for srt-relay and, when built, gosrt; `dir` holds the compiled bench children. */
+/** Runs the relay scenario for srt-relay and, when built, gosrt, for each player count; `dir` holds the compiled bench children. */
 export async function runRelayScenarios(dir: string, log: (label: string) => void, done: (r: RelayRow) => void,
   failed: (label: string, e: Error) => void): Promise<RelayRow[]> {
   const rows: RelayRow[] = [];
   const impls = IMPLS.filter((i): i is RelayImpl => i === 'srt-relay' || (i === 'gosrt' && !gosrtMissing()));
-  for (const impl of impls) {
-    const label = `${RELAY_SCENARIO} ${impl}`;
-    log(label);
-    try {
-      const r = await relayRun(impl, dir);
-      rows.push(r);
-      done(r);
-    } catch (e) {
-      failed(label, e as Error);
+  for (const players of PLAYER_COUNTS) {
+    for (const impl of impls) {
+      const label = `${scenarioName(players)} ${impl}`;
+      log(label);
+      try {
+        const r = await relayRun(impl, dir, players);
+        rows.push(r);
+        done(r);
+      } catch (e) {
+        failed(label, e as Error);
+      }
     }
   }
   return rows;
@@ -252,16 +279,18 @@ export function relaySummary(r: RelayRow): string {
 export function printRelayTable(rows: RelayRow[], missing?: string): void {
   if (!rows.length && !missing) return;
   const out: string[] = [''];
-  out.push(`relay scenario: 1 publisher at ${MBPS} Mbit/s -> relay process -> ${PLAYERS} players in ${PROCS} processes, ${SECONDS} s, latency ${LATENCY} ms`);
-  out.push(`${'impl'.padEnd(11)}${'players'.padStart(8)}${'delivered min/median/max'.padStart(27)}${'cpu%'.padStart(7)}${'us/pkt fwd'.padStart(12)}` +
+  out.push(`relay scenario: 1 publisher at ${MBPS} Mbit/s -> relay process -> N players in ${PROCS} processes, ${SECONDS} s, latency ${LATENCY} ms`);
+  out.push(`${'scenario'.padEnd(20)}${'impl'.padEnd(11)}${'delivered min/median/max'.padStart(24)}${'cpu%'.padStart(7)}${'us/pkt fwd'.padStart(12)}` +
     `${'rssMB'.padStart(8)}${'eld p99 ms'.padStart(12)}`);
   for (const r of rows) {
-    out.push(`${r.impl.padEnd(11)}${String(r.players).padStart(8)}${`${f(r.deliveredMin, 4)}/${f(r.deliveredMedian, 4)}/${f(r.deliveredMax, 4)}`.padStart(27)}` +
+    out.push(`${r.scenario.padEnd(20)}${r.impl.padEnd(11)}${`${f(r.deliveredMin, 4)}/${f(r.deliveredMedian, 4)}/${f(r.deliveredMax, 4)}`.padStart(24)}` +
       `${f(r.cpuPct, 1).padStart(7)}${f(r.usPerPktForwarded, 2).padStart(12)}${f(r.rssPeakMB, 1).padStart(8)}${(r.eld ? f(r.eld.p99) : 'n/a').padStart(12)}`);
-    out.push(`      packets in ${r.generator.packets}; players: damaged ${r.damaged}, duplicates ${r.duplicates}, out of order ${r.outOfOrder}, ` +
-      `closed early ${r.closedEarly}, rcvLoss ${r.rcvLoss}, rcvDrop ${r.rcvDrop}; lowest bytes fraction ${f(r.bytesFractionMin, 4)}`);
+    out.push(`      packets in ${r.generator.packets} (numbered 0..${r.generator.packets - 1}); players: damaged ${r.damaged}, duplicates ${r.duplicates}, ` +
+      `out of order ${r.outOfOrder}, closed early ${r.closedEarly}, rcvLoss ${r.rcvLoss}, rcvDrop ${r.rcvDrop}; latest first packet #${r.firstSeqMax}, ` +
+      `earliest end #${r.seqEndMin}; lowest bytes fraction ${f(r.bytesFractionMin, 4)}; ${f(r.usPerPktDelivered, 2)} us per packet delivered`);
     out.push(`      cpu % of a core: player processes ${r.playerProcsCpuPct.map((x) => f(x, 0)).join(', ')}, publisher ${f(r.publisherCpuPct, 0)}; ` +
-      `machine ${f(r.sysBusyPct, 0)}% of one CPU; players' loop delay p99 ${r.playerProcsEldP99.map((x) => f(x, 1)).join(', ')} ms` +
+      `machine ${f(r.sysBusyPct, 0)}% of one CPU; relay's threads waited for a CPU ${f(r.runQueueWaitPct, 0)}% of the window; ` +
+      `players' loop delay p99 ${r.playerProcsEldP99.map((x) => f(x, 1)).join(', ')} ms` +
       (r.eld ? `; relay eld p50 ${f(r.eld.p50)} max ${f(r.eld.max)} ms` : ''));
     for (const n of r.notes) out.push(`      ${n}`);
   }
