@@ -10,12 +10,19 @@ import * as path from 'node:path';
 interface Row { scenario: string; impl: string; usPerPkt: number; cpuPct: number; rssPeakMB: number; delivered: number }
 interface LossRow { scenario: string; impl: string; delivered: number; pktRetrans: number; rexmitPerLoss: number; rexmitPerLostOriginal: number; rttMs: number }
 interface FileRow { impl: string; megabytes: number; seconds: number; mbps: number; intact: boolean }
+interface RelayRow {
+  scenario: string; impl: string; players: number; deliveredMin: number; deliveredMedian: number; deliveredMax: number; cpuPct: number;
+  usPerPktForwarded: number; rssPeakMB: number; eld?: { p99: number }; closedEarly: number; damaged: number; runQueueWaitPct: number;
+  playerProcsCpuPct: number[];
+}
 interface Results {
   date: string;
   config: { seconds: number; mbps: number; latencyMs: number; packetBytes: number; cpus: number; node: string };
   rows: Row[];
   loss: LossRow[];
   file: FileRow[];
+  relay?: RelayRow[];
+  relayNotes?: string[];
   errors: string[];
 }
 
@@ -81,6 +88,22 @@ function markdown(sum: Summary[]): string {
     out.push('| implementation | MB | seconds | Mbit/s | intact |');
     out.push('|---|---|---|---|---|');
     for (const r of res.file) out.push(`| ${r.impl} | ${f(r.megabytes, 0)} | ${f(r.seconds, 2)} | ${f(r.mbps, 0)} | ${r.intact ? 'yes' : 'NO'} |`);
+  }
+  const relay = res.relay ?? [];
+  if (relay.length || res.relayNotes?.length) {
+    out.push('', '## Relay: one publisher, many players', '');
+    out.push('One publisher → the relay in its own process (`bin/srt-relay.js`; gosrt\'s `contrib/server` when built) → N players ' +
+      'in 2 processes on the same machine, each checking every packet (number and content). CPU is the relay process over the window; ' +
+      'µs per packet forwarded = CPU time / (packets in × players), meaningful when every packet was delivered. ' +
+      '"Waited" is the relay\'s time runnable without a CPU (the players and the rest of the machine took it).', '');
+    out.push('| scenario | relay | delivered per player (min / median / max) | CPU % | µs per packet forwarded | peak RSS MB | event-loop delay p99 ms | players closed early | waited for a CPU | player processes CPU % |');
+    out.push('|---|---|---|---|---|---|---|---|---|---|');
+    for (const r of relay) {
+      out.push(`| ${r.scenario} | ${r.impl} | ${f(r.deliveredMin * 100, 2)} / ${f(r.deliveredMedian * 100, 2)} / ${f(r.deliveredMax * 100, 2)} % | ` +
+        `${f(r.cpuPct)} | ${f(r.usPerPktForwarded)} | ${f(r.rssPeakMB)} | ${r.eld ? f(r.eld.p99) : 'n/a'} | ${r.closedEarly} of ${r.players} | ` +
+        `${f(r.runQueueWaitPct, 0)} % | ${r.playerProcsCpuPct.map((x) => f(x, 0)).join(', ')} |`);
+    }
+    for (const n of res.relayNotes ?? []) out.push('', n);
   }
   if (res.errors.length) out.push('', '## Errors', '', ...res.errors.map((e) => `- ${e.split('\n')[0]}`));
   return out.join('\n') + '\n';
