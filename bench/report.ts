@@ -95,7 +95,8 @@ function markdown(sum: Summary[]): string {
     out.push('One publisher → the relay in its own process (`bin/srt-relay.js`; gosrt\'s `contrib/server` when built) → N players ' +
       'in 2 processes on the same machine, each checking every packet (number and content). CPU is the relay process over the window; ' +
       'µs per packet forwarded = CPU time / (packets in × players), meaningful when every packet was delivered. ' +
-      '"Waited" is the relay\'s time runnable without a CPU (the players and the rest of the machine took it).', '');
+      '"Waited" is the relay\'s time runnable without a CPU (the players and the rest of the machine took it), summed over its threads: ' +
+      'gosrt\'s many threads can pass 100 %. `BENCH_ONLY=relay npm run bench` runs this part alone; `BENCH_RELAY_PLAYERS` sets the player counts.', '');
     out.push('| scenario | relay | delivered per player (min / median / max) | CPU % | µs per packet forwarded | peak RSS MB | event-loop delay p99 ms | players closed early | waited for a CPU | player processes CPU % |');
     out.push('|---|---|---|---|---|---|---|---|---|---|');
     for (const r of relay) {
