@@ -245,7 +245,7 @@ async function relayRun(impl: RelayImpl, dir: string, playerCount: number): Prom
 export function gosrtMissing(): string | undefined {
   if (!IMPLS.includes('gosrt')) return undefined;
   if (fs.existsSync(GOSRT)) return undefined;
-  return `gosrt: not built here: no ${path.relative(process.cwd(), GOSRT)} (bench/tools/build-gosrt.sh builds gosrt's contrib/server ` +
+  return `gosrt: not built here: no ${path.relative(root, GOSRT)} (bench/tools/build-gosrt.sh builds gosrt's contrib/server ` +
     'from a gosrt v0.9.0 source tree, offline, with Debian\'s Go 1.19; or set BENCH_GOSRT to the binary)';
 }
 
