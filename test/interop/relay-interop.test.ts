@@ -110,6 +110,10 @@ function lossText(c: RelayCounters): string {
   return `${c.droppedData} of ${c.seenData} data packets (${c.droppedRexmit} of them retransmissions), ${c.droppedControl} control`;
 }
 
+function sameFile(a: string, b: string): boolean {
+  return fs.readFileSync(a).equals(fs.readFileSync(b));
+}
+
 function diagOf(...peers: PeerHandle[]): () => string {
   return () => peers.map((p) => p.diag()).join('\n');
 }
@@ -135,7 +139,9 @@ describe('interop: srt-relay with srt-live-transmit and ffmpeg', function () {
     // The relay keeps its players for the publisher's grace (5 s), then ends them: they finish their files.
     for (const r of readers) expect((await r.waitExit(15000)).code, diag()).to.equal(0);
     const durations = await Promise.all(files.map((f) => ffprobeDuration(f)));
-    console.log(`      durations: ${durations.map((d, i) => `${d.toFixed(2)} s (${fs.statSync(files[i]).size} bytes)`).join(', ')}; source ${fs.statSync(src).size} bytes`);
+    // (ffmpeg's copy remux of a TS it wrote itself gives the same bytes: telling, but not asserted.)
+    console.log(`      readers: ${durations.map((d, i) => `${d.toFixed(2)} s, ${fs.statSync(files[i]).size} bytes (${sameFile(files[i], src) ? '' : 'not '}identical ` +
+      `to the source)`).join('; ')}; source ${fs.statSync(src).size} bytes`);
     for (const d of durations) expect(d, diag()).to.be.within(2.5, 3.5);
     expect(relay.stderrText()).to.match(/no publisher came back; 2 player\(s\) disconnected/);
   });
@@ -173,8 +179,12 @@ describe('interop: srt-relay with srt-live-transmit and ffmpeg', function () {
     const reader = ffmpegReader(ff.playPort, 'read:lossy/ff', dst, 'ffmpeg-reader-lossy', `&latency=${LOSSY_LATENCY * 1000}`);
     await waitFor(() => relay.snapshot().streams.reduce((n, s) => n + s.players.length, 0) === 2, 10000, { message: 'both players at the relay' });
     const pub = await sltPublisher(slt.pubPort, '#!::r=lossy/slt,m=publish', 'slt-publisher-lossy', lat);
-    // -muxrate pads the TS to 2 Mbit/s (null packets): enough packets for the losses to hit.
-    const ffPub = ffmpegPublisher(ff.pubPort, 'publish:lossy/ff', src, 'ffmpeg-publisher-lossy', `&latency=${LOSSY_LATENCY * 1000}`, ['-muxrate', '2000000']);
+    // -muxrate pads the TS to 1 Mbit/s (null packets): enough packets for the losses to hit. Not
+    // more: when ffmpeg leaves, the relay's publisher connection delivers the packets it holds for
+    // their play time (the last 500 ms) at once, and the relay sends them on to the player as one
+    // burst; at 2 Mbit/s (95 packets) it overflowed the UDP receive buffer (212 KB) of the
+    // impairment relay in this process, which lost the last 2 (the relay itself lost nothing).
+    const ffPub = ffmpegPublisher(ff.pubPort, 'publish:lossy/ff', src, 'ffmpeg-publisher-lossy', `&latency=${LOSSY_LATENCY * 1000}`, ['-muxrate', '1000000']);
     const diag = () => `relay ${JSON.stringify(relay.snapshot().streams.map((s) => ({ name: s.name, in: s.bytesIn, out: s.bytesOut })))}\n` +
       `${log.join('\n')}\n${diagOf(pub, player.peer, ffPub, reader)()}`;
     const data = randomBytes(floorTo(1_500_000, SLT_CHUNK), 'relay-lossy');
@@ -187,9 +197,12 @@ describe('interop: srt-relay with srt-live-transmit and ffmpeg', function () {
       await pacedWrite(pub.proc.stdin!, data.subarray(tail), { bitrate: 4e6, chunkSize: SLT_CHUNK });
       await expectPlayersGot([player], data, diag);
     })();
+    // The same for ffmpeg, by time: its last half second goes through clean.
+    const ffClean = setTimeout(() => stopLosses(ff.pubLeg, ff.playLeg), 2500);
     const ffRun = (async () => {
       expect((await ffPub.waitExit(20000)).code, diag()).to.equal(0);
-      stopLosses(ff.pubLeg, ff.playLeg); // (ffmpeg's last packets may be lost: the file may end a little short)
+      clearTimeout(ffClean);
+      stopLosses(ff.pubLeg, ff.playLeg);
       expect((await reader.waitExit(15000)).code, diag()).to.equal(0);
     })();
     // The relay's counters, as last seen while the connections were up.
@@ -204,10 +217,11 @@ describe('interop: srt-relay with srt-live-transmit and ffmpeg', function () {
         `pktRcvDrop ${pubStats?.pktRcvDrop}; player leg dropped ${lossText(l.playLeg.backward.counters)}; relay pktRetrans ${playStats?.pktRetrans}, ` +
         `pktSndDrop ${playStats?.pktSndDrop}`);
     }
-    console.log(`      slt: ${data.length} bytes byte-exact; ffmpeg: ${fs.statSync(dst).size} bytes written, ffprobe ${d.toFixed(2)} s of 3`);
+    console.log(`      slt: ${data.length} bytes byte-exact; ffmpeg: ${fs.statSync(dst).size} bytes written (${sameFile(dst, src) ? '' : 'not '}identical ` +
+      `to the source), ffprobe ${d.toFixed(2)} s of 3`);
     for (const l of [slt, ff]) {
-      expect(l.pubLeg.forward.counters.droppedData, 'losses on the publisher leg').to.be.greaterThan(0.02 * l.pubLeg.forward.counters.seenData);
-      expect(l.playLeg.backward.counters.droppedData, 'losses on the player leg').to.be.greaterThan(0.02 * l.playLeg.backward.counters.seenData);
+      expect(l.pubLeg.forward.counters.droppedData, 'losses on the publisher leg').to.be.greaterThan(0.01 * l.pubLeg.forward.counters.seenData);
+      expect(l.playLeg.backward.counters.droppedData, 'losses on the player leg').to.be.greaterThan(0.01 * l.playLeg.backward.counters.seenData);
     }
     expect(d, diag()).to.be.within(2.5, 3.5);
   });
