@@ -8,6 +8,7 @@ import { EventEmitter } from 'node:events';
 import { createServer, type SrtServer } from '../net/srt-server';
 import type { ConnectionRequest } from '../net/connection-request';
 import type { SrtSocket } from '../net/srt-socket';
+import { MAX_PAYLOAD } from '../protocol/limits';
 import { OriginPulls } from './origin-pull';
 import { RelayAccess } from './relay-access';
 import type { RelayConfig } from './relay-config';
@@ -38,7 +39,9 @@ export class SrtRelay extends EventEmitter {
     this.access = new RelayAccess(config);
     this.hub = new StreamHub(config);
     this.hub.on('log', (level, msg) => this.emit('log', level, msg));
-    this.server = createServer({ latency: config.latency });
+    // A player gets each packet as its publisher sent it: srt-live-transmit sends 1456-byte
+    // packets, which the live default payload size (1316) would cut in two (twice the packets).
+    this.server = createServer({ latency: config.latency, payloadSize: MAX_PAYLOAD });
     this.server.maxConnections = config.maxConnections;
     this.server.on('request', (req) => this.onRequest(req));
     this.server.on('connection', (sock) => this.onConnection(sock));

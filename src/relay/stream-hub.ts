@@ -257,7 +257,10 @@ export class StreamHub extends EventEmitter {
         if (!graceOver) this.checkStuck(p, now);
         if (graceOver) p.sock.end();
         else if (p.stalledSince !== undefined && now - p.stalledSince >= this.config.stallTimeoutMs) {
-          this.emit('log', 'warn', `${JSON.stringify(s.name)}: player ${peer(p.sock)} stalled for ${now - p.stalledSince} ms (${p.droppedChunks} chunks dropped): disconnected`);
+          // Both counts: a player that stops reading is usually seen by its too-late drops first,
+          // long before its backlog is full ("0 chunks dropped" alone read as "nothing lost").
+          this.emit('log', 'warn', `${JSON.stringify(s.name)}: player ${peer(p.sock)} stalled for ${now - p.stalledSince} ms ` +
+            `(${p.droppedChunks} chunks dropped at its backlog, ${p.sndDropsSeen} packets dropped too late): disconnected`);
           p.sock.destroy();
         } else if (p.waitUntil !== undefined && now >= p.waitUntil && !s.publisher) {
           this.emit('log', 'note', `${JSON.stringify(s.name)}: player ${peer(p.sock)} waited ${this.config.waitForPublisherMs} ms for a publisher: disconnected`);

@@ -63,6 +63,19 @@ describe('srt-relay', function () {
     await waitFor(() => got.every((g) => Buffer.concat(g).length >= 20 * 1316), 5000);
   });
 
+  it('a player gets the publisher\'s packets as they came: 1456-byte packets (srt-live-transmit\'s) are not cut at 1316', async () => {
+    const { relay, port } = await startRelay();
+    const player = caller(port, 'read:big', { payloadSize: 1456 });
+    const got = collect(player);
+    await once(player, 'connect');
+    const pub = caller(port, 'publish:big', { payloadSize: 1456 });
+    await once(pub, 'connect');
+    for (let i = 0; i < 50; i++) pub.write(Buffer.alloc(1456, i));
+    await waitFor(() => Buffer.concat(got).length >= 50 * 1456, 5000);
+    expect(got.map((c) => c.length)).to.deep.equal(new Array(50).fill(1456));
+    expect(relay.snapshot().streams[0].players[0].stats.pktSentUnique).to.equal(50);
+  });
+
   it('a second publisher of a name is refused with SRT_REJX_CONFLICT; with takeover it replaces the first', async () => {
     const { port } = await startRelay({ prebufferMs: 0 });
     const first = caller(port, 'publish:cam');
