@@ -2,7 +2,8 @@
  * The relay's streams: one publisher per name, any number of players, with live semantics:
  *  - a slow or stalled player never slows the publisher or the others: past its backlog bound its
  *    packets are dropped and counted (and its connection drops what becomes too late, as live SRT
- *    does); a player stuck that way for stallTimeoutMs is disconnected;
+ *    does); a player stuck that way for stallTimeoutMs is disconnected, one a sweep (an overloaded
+ *    relay sheds players in turn rather than all at once);
  *  - a publisher that leaves and comes back within publisherGraceMs feeds the same players;
  *  - a new player first gets the stream's last prebufferMs, so it starts at once;
  *  - a player of a stream not yet published waits for it up to waitForPublisherMs.
@@ -253,23 +254,36 @@ export class StreamHub extends EventEmitter {
         s.graceUntil = undefined;
         this.emit('log', 'note', `${JSON.stringify(s.name)}: no publisher came back; ${s.players.size} player(s) disconnected`);
       }
+      let longestStalled: RelayConnection | undefined;
       for (const p of s.players) {
-        if (!graceOver) this.checkStuck(p, now);
-        if (graceOver) p.sock.end();
-        else if (p.stalledSince !== undefined && now - p.stalledSince >= this.config.stallTimeoutMs) {
-          // Both counts: a player that stops reading is usually seen by its too-late drops first,
-          // long before its backlog is full ("0 chunks dropped" alone read as "nothing lost").
-          this.emit('log', 'warn', `${JSON.stringify(s.name)}: player ${peer(p.sock)} stalled for ${now - p.stalledSince} ms ` +
-            `(${p.droppedChunks} chunks dropped at its backlog, ${p.sndDropsSeen} packets dropped too late): disconnected`);
-          p.sock.destroy();
+        if (graceOver) {
+          p.sock.end();
+          continue;
+        }
+        this.checkStuck(p, now);
+        if (p.stalledSince !== undefined && now - p.stalledSince >= this.config.stallTimeoutMs) {
+          if (!longestStalled || p.stalledSince < longestStalled.stalledSince!) longestStalled = p;
         } else if (p.waitUntil !== undefined && now >= p.waitUntil && !s.publisher) {
           this.emit('log', 'note', `${JSON.stringify(s.name)}: player ${peer(p.sock)} waited ${this.config.waitForPublisherMs} ms for a publisher: disconnected`);
           p.waitUntil = undefined;
           p.sock.end();
         }
       }
+      // One stalled player a sweep, the longest stalled first. A player that stopped reading goes
+      // alone; when the relay itself cannot keep up, every player looks stalled at once, and
+      // shedding them in turn lets the ones left be served whole instead of losing them all.
+      if (longestStalled) this.disconnectStalled(s, longestStalled, now);
     }
   }
+
+  private disconnectStalled(s: Stream, p: RelayConnection, now: number): void {
+    // Both counts: a player that stops reading is usually seen by its too-late drops first,
+    // long before its backlog is full ("0 chunks dropped" alone read as "nothing lost").
+    this.emit('log', 'warn', `${JSON.stringify(s.name)}: player ${peer(p.sock)} stalled for ${now - p.stalledSince!} ms ` +
+      `(${p.droppedChunks} chunks dropped at its backlog, ${p.sndDropsSeen} packets dropped too late): disconnected`);
+    p.sock.destroy();
+  }
+
 }
 
 function peer(sock: SrtSocket): string {
