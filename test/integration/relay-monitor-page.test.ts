@@ -18,6 +18,7 @@ import { once } from 'node:events';
 import { connect } from '../../src/index';
 import { SrtRelay } from '../../src/relay/relay';
 import { resolveConfig } from '../../src/relay/relay-config';
+import type { RelaySnapshot } from '../../src/relay/snapshot';
 import { FakeRelay } from '../support/fake-relay';
 import { cleanupPeers, findTool, onCleanup, requireTool } from '../support/interop';
 
@@ -52,7 +53,7 @@ describe('srt-relay monitor page in headless Chromium', function () {
   after(async function () { await browser?.close(); });
   afterEach(function () { return cleanupPeers(this); });
 
-  async function open(relay: FakeRelay, eventIntervalMs = EVENTS_MS): Promise<{ page: Page; mon: MonitorServer; url: string; problems: string[] }> {
+  async function open(relay: { snapshot(): RelaySnapshot }, eventIntervalMs = EVENTS_MS): Promise<{ page: Page; mon: MonitorServer; url: string; problems: string[] }> {
     const mon = createMonitorServer({ host: '127.0.0.1', port: 0, snapshot: () => relay.snapshot(), eventIntervalMs });
     const addr = await mon.listen();
     onCleanup(() => mon.close());
@@ -175,15 +176,7 @@ describe('srt-relay monitor page in headless Chromium', function () {
     // About 2 Mbit/s while the page watches.
     const timer = setInterval(() => { for (let i = 0; i < 4; i++) pub.write(Buffer.alloc(1316)); }, 20);
     onCleanup(() => clearInterval(timer));
-    const mon = createMonitorServer({ host: '127.0.0.1', port: 0, snapshot: () => relay.snapshot(), eventIntervalMs: 250 });
-    const addr = await mon.listen();
-    onCleanup(() => mon.close());
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    onCleanup(() => page.close());
-    const problems: string[] = [];
-    page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`); });
-    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-    await page.goto(`http://127.0.0.1:${addr.port}/`);
+    const { page, problems } = await open(relay, 250);
     await page.waitForFunction(() => window.__monitor && window.__monitor.connections().length === 3 &&
       window.__monitor.connections().every((c) => c.points >= 8), null, { timeout: 30000 });
     const conns = await connections(page);
