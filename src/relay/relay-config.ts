@@ -3,6 +3,7 @@
  * SIGHUP: what it says about access applies to callers from then on; connections stay.
  */
 import * as fs from 'node:fs';
+import { addressList } from './relay-access';
 
 /** Who may do what with one stream (the config file's "streams" entries; "*" is the default rule). */
 export interface StreamRule {
@@ -120,6 +121,13 @@ export function resolveConfig(...layers: Partial<RelayConfig>[]): RelayConfig {
   for (const k of ['stallTimeoutMs', 'publisherGraceMs', 'prebufferMs', 'waitForPublisherMs'] as const) int(k, 0, 3_600_000);
   for (const k of ['allow', 'deny'] as const) {
     if (!Array.isArray(c[k]) || c[k].some((a) => typeof a !== 'string')) throw new ConfigError(`${k} must be a list of addresses or CIDR ranges`);
+  }
+  for (const k of ['allow', 'deny'] as const) {
+    try {
+      addressList(c[k]);
+    } catch (err) {
+      throw new ConfigError(`${k}: ${(err as Error).message}`);
+    }
   }
   if (typeof c.takeover !== 'boolean') throw new ConfigError('takeover must be true or false');
   c.users = nullProto(c.users, 'users', (v) => typeof v === 'string');

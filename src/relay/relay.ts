@@ -16,6 +16,29 @@ import type { ConnectionRole, RelaySnapshot } from './snapshot';
 import { StreamHub } from './stream-hub';
 import { parseRoute, type Route } from './stream-route';
 
+/** Refusal log lines per second at most. */
+const REFUSAL_LINES_PER_SECOND = 20;
+
+/** At most `perSecond` lines a second; says how many were left out when the next second starts. */
+class LineBudget {
+  private windowStart = -Infinity;
+  private used = 0;
+  private skipped = 0;
+  constructor(private readonly perSecond: number, private readonly reportSkipped: (n: number) => void) {}
+
+  take(now: number): boolean {
+    if (now - this.windowStart >= 1000) {
+      if (this.skipped > 0) this.reportSkipped(this.skipped);
+      this.windowStart = now;
+      this.used = 0;
+      this.skipped = 0;
+    }
+    if (++this.used <= this.perSecond) return true;
+    this.skipped++;
+    return false;
+  }
+}
+
 export interface SrtRelayEvents {
   listening: [];
   /** A line for the log: refusals with their reason, connections, stalls. */
@@ -33,6 +56,10 @@ export class SrtRelay extends EventEmitter {
   private readonly accepted: Record<ConnectionRole, number> = { publisher: 0, player: 0 };
   /** Why the relay is refusing the caller it is rejecting right now (for the 'reject' event's log line). */
   private refusing?: string;
+  /** A flood of hostile handshakes must not flood the log: refusal lines are rationed (all are counted). */
+  private readonly refusalLines = new LineBudget(REFUSAL_LINES_PER_SECOND, (n) =>
+    this.emit('log', 'warn', `${n} more refusals not logged (see /metrics for all of them)`),
+  );
 
   constructor(private config: RelayConfig) {
     super();
@@ -48,6 +75,7 @@ export class SrtRelay extends EventEmitter {
     // Every refusal, ours or the handshake's (a wrong passphrase...), counted and logged once with its reason.
     this.server.on('reject', (info) => {
       this.rejects.set(info.reason, (this.rejects.get(info.reason) ?? 0) + 1);
+      if (!this.refusalLines.take(Date.now())) return;
       const sid = info.streamId !== undefined ? ` streamid=${JSON.stringify(info.streamId)}` : '';
       const why = this.refusing ?? info.message;
       this.emit('log', 'warn', `refused ${info.address}:${info.port}${sid}: ${info.reason}${why ? ` (${why})` : ''}`);

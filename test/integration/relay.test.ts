@@ -111,6 +111,19 @@ describe('srt-relay', function () {
     expect(await refusal(caller(small.port, 'read:one'))).to.equal('SRT_REJ_BACKLOG');
   });
 
+  it('a flood of refused callers: every refusal counted, at most 20 log lines a second, then how many were left out', async () => {
+    const { relay, port } = await startRelay({ allow: ['10.0.0.0/8'] });
+    const lines: string[] = [];
+    relay.on('log', (level, msg) => { if (level === 'warn') lines.push(msg); });
+    const refused = Array.from({ length: 30 }, (_, i) => refusal(caller(port, `read:flood${i}`)));
+    expect(new Set(await Promise.all(refused))).to.deep.equal(new Set(['SRT_REJX_FORBIDDEN']));
+    expect(relay.snapshot().rejects.SRT_REJX_FORBIDDEN).to.equal(30);
+    expect(lines.filter((l) => l.startsWith('refused'))).to.have.length(20);
+    await new Promise((r) => setTimeout(r, 1100));
+    await refusal(caller(port, 'read:later'));
+    expect(lines).to.include('10 more refusals not logged (see /metrics for all of them)');
+  });
+
   it('per-stream passphrases: a player with the wrong one gets SRT_REJ_BADSECRET, the right one plays', async () => {
     const { relay, port } = await startRelay({ streams: { '*': {}, secure: { passphrase: 'stream-secret-1' } } });
     const pub = caller(port, 'publish:secure', { passphrase: 'stream-secret-1' });
