@@ -56,7 +56,6 @@ export interface SrtSocketEvents extends DuplexEvents<SrtError> {
   timeout: [];
 }
 
-
 /**
  * Typed listeners: a handler of the wrong shape does not compile. (Declared here, not inherited
  * from a generic interface: a class's own declarations may narrow its base class's methods.)
