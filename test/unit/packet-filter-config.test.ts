@@ -149,6 +149,33 @@ describe('packet filter configuration (SRTO_PACKETFILTER)', () => {
     });
   });
 
+  describe("libsrt 1.5.1's own exchange (captured with tshark: slt listener 'fec,cols:10,rows:5', slt caller 'fec')", () => {
+    // CONCLUSION bodies (after the 16-byte header): the caller's and the listener's reply.
+    const CALLER =
+      '000000050000000500000000000005dc00002000ffffffff1193c11da44085e70100007f0000000000000000000000000001000300010501000000bf007800000007000100636566';
+    const LISTENER =
+      '000000050000000500000000000005dc00002000ffffffff3d1f452aa44085e70100007f0000000000000000000000000002000300010501000000bf007800780007000c' +
+      '2c6365663a71726165726e6f6f632c71313a736c616c2c3074756f796174733a61637269722c65733a73776f00000035';
+    const MERGED = 'fec,arq:onreq,cols:10,layout:staircase,rows:5';
+
+    it("the caller's block is 'fec' in one reversed word; the listener answers the merged, sorted, default-filled string", () => {
+      const req = decodeHandshake(Buffer.from(CALLER, 'hex'))!;
+      expect(req.extField).to.equal(HsExtFlag.HSREQ | HsExtFlag.CONFIG);
+      expect(parseConclusionRequest(req).packetFilter).to.equal('fec');
+      const reply = decodeHandshake(Buffer.from(LISTENER, 'hex'))!;
+      expect(reply.extField).to.equal(HsExtFlag.HSREQ | HsExtFlag.CONFIG);
+      expect(decodeHsString(findExtension(reply, HsExt.FILTER)!.body)).to.equal(MERGED);
+    });
+
+    it('our merge gives the same string, and our encoding of it the same block bytes', () => {
+      expect(negotiateFilter('responder', 'fec,cols:10,rows:5', 'fec')).to.deep.equal({ ok: true, filter: MERGED });
+      const reply = decodeHandshake(Buffer.from(LISTENER, 'hex'))!;
+      expect(encodeHsString(MERGED).equals(findExtension(reply, HsExt.FILTER)!.body)).to.equal(true);
+      // The caller, having asked for just 'fec', ends with the listener's string.
+      expect(negotiateFilter('initiator', 'fec', MERGED)).to.deep.equal({ ok: true, filter: MERGED });
+    });
+  });
+
   describe('FILTER handshake block', () => {
     const base = (socketId: number, packetFilter?: string): HandshakeConfig => ({
       socketId,
