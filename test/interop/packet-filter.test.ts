@@ -2,9 +2,14 @@
  * Packet-filter (FEC) negotiation against srt-live-transmit (libsrt 1.5.1 has the fec filter built in).
  * A conflicting configuration is refused with SRT_REJ_FILTER whichever side is the listener; a filter
  * only one side asks for follows libsrt's rules. The fec filter itself is not implemented yet, so a
- * connection that negotiates one is refused with SRT_REJ_FILTER too: libsrt's FEC control packets
- * share the data packets' sequence numbers (msgno 0, the seq of the group's last packet), and one
- * standing in for a lost packet would be delivered as data.
+ * connection that negotiates one is refused with SRT_REJ_FILTER too. Measured with the refusal lifted
+ * (fec,cols:10,rows:5, latency 400 ms, 3000 packets of 1316 bytes, 2 % loss on the data path):
+ * - our plain data -> slt receiver: arq:always byte-exact (ARQ repairs all); arq:onreq (libsrt's
+ *   default) lost 1 packet, arq:never 58: without FEC packets from us, its FEC waits for groups that
+ *   never complete.
+ * - slt sender -> us, arq:always: 32 foreign chunks delivered, 16 missing. libsrt's FEC control
+ *   packets carry the sequence number of their group's last packet (msgno 0, 4 bytes longer), so one
+ *   arriving where that packet was lost fills the gap with parity bytes, and no NAK asks for it.
  */
 import { expect } from 'chai';
 import { RejectInfo } from '../../src/index';
