@@ -63,7 +63,7 @@ function attach(sock: SrtSocket): void {
     peerPort: 9,
     negotiated: {
       peerSocketId: 1, isn: ISN, mss: 1500, peerFlightFlagSize: 25600, rcvLatency: LATENCY, sndLatency: LATENCY,
-      peerSrtVersion: 0x010501, peerFlags: SrtFlag.TSBPDSND | SrtFlag.TSBPDRCV | SrtFlag.NAKREPORT, streamId: '',
+      peerSrtVersion: 0x010501, peerFlags: SrtFlag.TSBPDSND | SrtFlag.TSBPDRCV | SrtFlag.NAKREPORT, streamId: '', packetFilter: '',
     },
     startUs: now,
     hsArrivalUs: now,

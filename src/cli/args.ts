@@ -140,7 +140,8 @@ SRT parameters (srt-live-transmit names and units):
   ipttl (1..255)   ipv6only (0/1: a [::] listener takes IPv6 callers only)
   iptos (accepted, no effect: Node cannot set IP_TOS)
   blocking, timeout (accepted, no effect, as in srt-live-transmit)
-  Not supported yet: packetfilter (FEC).
+  packetfilter=fec,cols:10,rows:5   negotiated as libsrt; the FEC itself is not there yet:
+                                     a connection that negotiates a filter is refused (SRT_REJ_FILTER)
   Unknown parameters are an error.
 
 Options:

@@ -1,5 +1,6 @@
 import type { SrtOptions } from '../net/options';
 import { DEFAULT_MSS, MAX_LATENCY_MS, MAX_MSS, MAX_PAYLOAD, MAX_STREAM_ID, MIN_MSS, UDP_IP_HEADERS } from '../protocol/limits';
+import { parseFilterConfig } from '../protocol/packet-filter-config';
 import { parseBoolParam, parseByteParam, parseDurationParam, parseIntParam, parseVersionParam } from './param-values';
 import { shownParam, shownText } from './redact';
 import type { QueryParam } from './uri';
@@ -136,7 +137,11 @@ export const SRT_PARAMS: Readonly<Record<string, Apply>> = {
     else if (m === '2' || m === 'aes-gcm') set(acc, 'cryptoMode', 'aes-gcm');
     else throw new UsageError(`${shownParam(key, v)}: must be 0 (auto), 1 / aes-ctr or 2 / aes-gcm`);
   },
-  packetfilter: unsupported('packet filtering (FEC)'),
+  packetfilter: (acc, v, key) => {
+    const parsed = parseFilterConfig(v);
+    if (!parsed.ok) throw new UsageError(`${shownParam(key, v)}: ${parsed.error}`);
+    set(acc, 'packetFilter', v);
+  },
   // Further libsrt socket options: known names, not implemented (not typos).
   inputbw: int('inputBw', 0, Number.MAX_SAFE_INTEGER),
   mininputbw: int('minInputBw', 0, Number.MAX_SAFE_INTEGER),
@@ -212,5 +217,5 @@ export const PARAM_NAME_OF_OPTION: Readonly<Record<string, string>> = {
   enforcedEncryption: 'enforcedencryption', kmRefreshRate: 'kmrefreshrate', kmPreAnnounce: 'kmpreannounce',
   cryptoMode: 'cryptomode', inputBw: 'inputbw', minInputBw: 'mininputbw', overheadBw: 'oheadbw',
   transType: 'transtype', messageApi: 'messageapi', lossMaxTtl: 'lossmaxttl', sndDropDelay: 'snddropdelay', retransmitAlgo: 'retransmitalgo',
-  tsbpdMode: 'tsbpdmode', driftTracer: 'drifttracer', minVersion: 'minversion', ipTtl: 'ipttl', ipv6Only: 'ipv6only',
+  tsbpdMode: 'tsbpdmode', driftTracer: 'drifttracer', minVersion: 'minversion', ipTtl: 'ipttl', ipv6Only: 'ipv6only', packetFilter: 'packetfilter',
 };

@@ -43,6 +43,12 @@ export interface SrtOptions {
   lossMaxTtl?: number;
   /** Stream ID sent by a caller (SRTO_STREAMID), at most 512 bytes. */
   streamId?: string;
+  /**
+   * Packet filter (SRTO_PACKETFILTER), e.g. 'fec,cols:10,rows:5'; negotiated with the peer, whose
+   * settings fill the keys left out. It lowers payloadSize to 1452 (the FEC header takes 4 bytes).
+   * The fec filter itself is not implemented yet: a connection that negotiates one is refused (SRT_REJ_FILTER).
+   */
+  packetFilter?: string;
   /** Enables AES encryption (SRTO_PASSPHRASE), 10 to 80 bytes. Never logged or inspected. */
   passphrase?: string;
   /** AES key length in bytes: 16, 24, 32, or 0 = the listener's choice, else 16 (SRTO_PBKEYLEN). Default 0. */
@@ -144,6 +150,7 @@ import { checkPassphrase, CryptoControl, KM_DEFAULTS } from '../protocol/crypto-
 import { DEFAULT_MSS, MAX_LATENCY_MS, MAX_MSS, MAX_PAYLOAD, MAX_STREAM_ID, MIN_MSS, outOfRange, UDP_IP_HEADERS } from '../protocol/limits';
 import { HEADER_SIZE } from '../protocol/packet';
 import type { HandshakeConfig } from '../protocol/handshake';
+import { filterMaxPayload, parseFilterConfig } from '../protocol/packet-filter-config';
 
 /**
  * Passphrases of resolved options, kept off the objects themselves so that no inspection
@@ -174,6 +181,7 @@ export interface ResolvedOptions {
   nakReport: boolean;
   lossMaxTtl: number;
   streamId: string;
+  packetFilter: string;
   linger: number;
   transType: 'live' | 'file';
   messageApi: boolean;
@@ -210,6 +218,7 @@ export const DEFAULTS: ResolvedOptions = {
   nakReport: true,
   lossMaxTtl: 0,
   streamId: '',
+  packetFilter: '',
   linger: 3000,
   transType: 'live',
   messageApi: false,
@@ -308,6 +317,14 @@ export function resolveOptions(o: SrtOptions = {}): ResolvedOptions {
     if (Buffer.byteLength(o.streamId) > MAX_STREAM_ID) throw outOfRange(`options.streamId is longer than ${MAX_STREAM_ID} bytes`);
     r.streamId = o.streamId;
   }
+  if (o.packetFilter !== undefined && o.packetFilter !== '') {
+    if (typeof o.packetFilter !== 'string') throw new TypeError('options.packetFilter must be a string');
+    const parsed = parseFilterConfig(o.packetFilter);
+    if (!parsed.ok) throw outOfRange(`options.packetFilter "${o.packetFilter}": ${parsed.error}`);
+    r.packetFilter = o.packetFilter;
+    // libsrt lowers a larger payload size rather than refusing it.
+    r.payloadSize = Math.min(r.payloadSize, filterMaxPayload(r.packetFilter, maxPayload));
+  }
   return r;
 }
 
@@ -379,6 +396,7 @@ export function handshakeConfig(o: ResolvedOptions, socketId: number, isn: numbe
     fileMode: o.transType === 'file',
     tsbpd: o.tsbpdMode,
     minVersion: o.minVersion,
+    packetFilter: o.packetFilter,
     // On the wire live is always the message API; file mode uses it only when asked.
     messageApi: o.transType === 'file' ? o.messageApi : undefined,
   };

@@ -74,6 +74,8 @@ export interface SrtSocket {
 export class SrtSocket extends Duplex implements MuxEndpoint, Scheduled {
   /** The stream ID the caller sent (on a caller: the one it asked for). */
   streamId = '';
+  /** The packet filter in force once connected, as negotiated with the peer (SRTO_PACKETFILTER); '' for none. */
+  packetFilter = '';
   remoteAddress?: string;
   remotePort?: number;
   remoteFamily?: string;
@@ -165,6 +167,7 @@ export class SrtSocket extends Duplex implements MuxEndpoint, Scheduled {
     this.remotePort = p.peerPort;
     this.remoteFamily = p.peerAddress.includes(':') ? 'IPv6' : 'IPv4';
     if (p.negotiated.streamId) this.streamId = p.negotiated.streamId;
+    this.packetFilter = p.negotiated.packetFilter;
     const o = this.options;
     const n = p.negotiated;
     const cfg: ConnectionConfig = {

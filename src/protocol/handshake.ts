@@ -23,6 +23,7 @@ import {
 import type { CryptoControl } from './crypto-control';
 import { MAX_MSS, MAX_STREAM_ID, MIN_MSS } from './limits';
 import { REJECT_BASE, REJECT_REASON_COUNT, RejectReason } from './reject-reason';
+import { MAX_FILTER_CONFIG, negotiateFilter, unusableFilter } from './packet-filter-config';
 
 /** The SRT version we announce in HSREQ/HSRSP (1.5.5, the reference we follow). */
 export const SRT_VERSION = 0x00010505;
@@ -105,6 +106,8 @@ export interface HandshakeConfig {
   minVersion?: number;
   /** Caller only. */
   streamId?: string;
+  /** Packet-filter configuration (SRTO_PACKETFILTER, already validated); '' or undefined for none. */
+  packetFilter?: string;
   /** Encryption state and settings (passphrase, key length, enforcement); none means no passphrase, enforced. */
   crypto?: CryptoControl;
 }
@@ -125,6 +128,8 @@ export interface Negotiated {
   peerSrtVersion: number;
   peerFlags: number;
   streamId: string;
+  /** The packet filter both sides apply (libsrt's SRTO_PACKETFILTER after connect); '' for none. */
+  packetFilter: string;
 }
 
 export class HandshakeRejection extends Error {
@@ -218,6 +223,12 @@ export class CallerHandshake {
     const old = tooOld(body.srtVersion, this.cfg.minVersion);
     if (old) return { kind: 'rejected', reason: RejectReason.VERSION, message: old, peerSocketId: hs.socketId };
     const kmrsp = hs.extField & HsExtFlag.KMREQ ? findExtension(hs, HsExt.KMRSP)?.body : undefined;
+    // libsrt reads the config blocks (the filter among them) before the KMRSP.
+    const peerFilter = hs.extField & HsExtFlag.CONFIG ? findExtension(hs, HsExt.FILTER) : undefined;
+    const filter = negotiateFilter('initiator', this.cfg.packetFilter ?? '', peerFilter && decodeHsString(peerFilter.body));
+    if (!filter.ok) return { kind: 'rejected', reason: RejectReason.FILTER, message: filter.error, peerSocketId: hs.socketId };
+    const unusable = unusableFilter(filter.filter);
+    if (unusable) return { kind: 'rejected', reason: RejectReason.FILTER, message: unusable, peerSocketId: hs.socketId };
     if (this.cfg.crypto) {
       const d = this.cfg.crypto.acceptKmRsp(kmrsp, this.sentKm);
       if (!d.ok) return { kind: 'rejected', reason: d.reason, message: d.message, peerSocketId: hs.socketId };
@@ -240,6 +251,7 @@ export class CallerHandshake {
         peerSrtVersion: body.srtVersion,
         peerFlags: body.flags,
         streamId: this.cfg.streamId ?? '',
+        packetFilter: filter.filter,
       },
     };
   }
@@ -266,6 +278,10 @@ export class CallerHandshake {
     // The congestion controller is named only when it is not "live".
     if (cfg.fileMode) {
       ext.push({ type: HsExt.CONGESTION, body: encodeHsString('file') });
+      flags |= HsExtFlag.CONFIG;
+    }
+    if (cfg.packetFilter) {
+      ext.push({ type: HsExt.FILTER, body: encodeHsString(cfg.packetFilter) });
       flags |= HsExtFlag.CONFIG;
     }
     // The Type field advertises a configured (or adopted) key length only, as libsrt.
@@ -319,6 +335,8 @@ export interface ConclusionRequest {
   sndLatency: number;
   streamId: string;
   congestion?: string;
+  /** The initiator's FILTER block, if any. */
+  packetFilter?: string;
   /** The KMREQ ext flag is set (libsrt's test for "the peer wants encryption"). */
   hasKm: boolean;
   /** The first KMREQ block, if any. */
@@ -341,6 +359,7 @@ export function parseConclusionRequest(req: Handshake): ConclusionRequest {
   if (hsreq.srtVersion < MIN_PEER_VERSION) throw new HandshakeRejection(RejectReason.ROGUE, 'HSv5 handshake from an SRT < 1.3.0');
   let streamId = '';
   let congestion: string | undefined;
+  let packetFilter: string | undefined;
   if (req.extField & HsExtFlag.CONFIG) {
     const sid = findExtension(req, HsExt.SID);
     if (sid) {
@@ -352,6 +371,14 @@ export function parseConclusionRequest(req: Handshake): ConclusionRequest {
     }
     const cc = findExtension(req, HsExt.CONGESTION);
     if (cc) congestion = decodeHsString(cc.body);
+    const filters = req.extensions.filter((e) => e.type === HsExt.FILTER);
+    if (filters.length > 1) throw new HandshakeRejection(RejectReason.FILTER, 'FILTER block repeated');
+    if (filters.length === 1) {
+      // Like an empty or oversized SID block: a protocol error libsrt refuses without a reason.
+      const len = filters[0].body.length;
+      if (len === 0 || len > MAX_FILTER_CONFIG) throw new HandshakeRejection(RejectReason.UNKNOWN, `filter block of ${len} bytes`);
+      packetFilter = decodeHsString(filters[0].body);
+    }
   }
   // libsrt looks at the KMREQ flag alone to decide that the peer wants encryption.
   const hasKm = (req.extField & HsExtFlag.KMREQ) !== 0;
@@ -363,6 +390,7 @@ export function parseConclusionRequest(req: Handshake): ConclusionRequest {
     sndLatency: hsreq.sndLatency,
     streamId,
     congestion,
+    packetFilter,
     hasKm,
     kmreq,
   };
@@ -400,6 +428,12 @@ export function negotiateAsResponder(
   if ((parsed.congestion ?? 'live') !== ourCongestion) {
     throw new HandshakeRejection(RejectReason.CONGESTION, `congestion control "${parsed.congestion ?? 'live'}" where we use "${ourCongestion}"`);
   }
+  const filter = negotiateFilter('responder', cfg.packetFilter ?? '', parsed.packetFilter);
+  if (!filter.ok) throw new HandshakeRejection(RejectReason.FILTER, filter.error);
+  const unusable = unusableFilter(filter.filter);
+  if (unusable) throw new HandshakeRejection(RejectReason.FILTER, unusable);
+  // The answer names the filter only to an initiator that announced FILTERCAP (libsrt createSrtHandshake).
+  const answerFilter = filter.filter !== '' && (parsed.hsreqFlags & SrtFlag.FILTERCAP) !== 0;
   // The HSRSP mirrors the initiator's capabilities (libsrt fillSrtHandshake_HSRSP): we receive
   // with TSBPD only if it sends with it, send with TSBPD only if it receives with it.
   const peerSendsTsbpd = (parsed.hsreqFlags & SrtFlag.TSBPDSND) !== 0;
@@ -433,9 +467,10 @@ export function negotiateAsResponder(
       },
       ...(kmrsp ? [{ type: HsExt.KMRSP, body: kmrsp }] : []),
       ...(cfg.fileMode ? [{ type: HsExt.CONGESTION, body: encodeHsString('file') }] : []),
+      ...(answerFilter ? [{ type: HsExt.FILTER, body: encodeHsString(filter.filter) }] : []),
     ],
   };
-  if (cfg.fileMode) response.extField |= HsExtFlag.CONFIG;
+  if (cfg.fileMode || answerFilter) response.extField |= HsExtFlag.CONFIG;
   return {
     response,
     negotiated: {
@@ -448,6 +483,7 @@ export function negotiateAsResponder(
       peerSrtVersion: parsed.hsreqVersion,
       peerFlags: parsed.hsreqFlags,
       streamId: parsed.streamId,
+      packetFilter: filter.filter,
     },
   };
 }

@@ -146,3 +146,40 @@ describe('caller against an HSv4-only listener', function () {
     expect(err.rejectCode).to.equal(1403);
   });
 });
+
+describe('packet filter negotiation between our own caller and server', () => {
+  async function attempt(serverFilter: string | undefined, callerFilter: string | undefined): Promise<{ err?: Error & { reason?: string }; rejects: string[] }> {
+    const server = createServer(serverFilter === undefined ? {} : { packetFilter: serverFilter });
+    const rejects: string[] = [];
+    server.on('reject', (r) => rejects.push(r.reason));
+    server.on('connection', (s) => s.on('error', () => {}));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const port = (server.address() as { port: number }).port;
+    const sock = connect({ host: '127.0.0.1', port, connectTimeout: 3000, ...(callerFilter === undefined ? {} : { packetFilter: callerFilter }) });
+    const outcome = await new Promise<(Error & { reason?: string }) | undefined>((resolve) => {
+      sock.once('connect', () => resolve(undefined));
+      sock.once('error', resolve);
+    });
+    sock.destroy();
+    server.close();
+    return { err: outcome, rejects };
+  }
+
+  it('a conflict (cols:10 vs cols:20) is refused SRT_REJ_FILTER on both sides', async () => {
+    const r = await attempt('fec,cols:20', 'fec,cols:10');
+    expect(r.err?.reason).to.equal('SRT_REJ_FILTER');
+    expect(r.rejects).to.deep.equal(['SRT_REJ_FILTER']);
+  });
+
+  it('matching filters are refused SRT_REJ_FILTER until the fec filter exists', async () => {
+    const r = await attempt('fec,cols:10,rows:5', 'fec');
+    expect(r.err?.reason).to.equal('SRT_REJ_FILTER');
+    expect(r.rejects).to.deep.equal(['SRT_REJ_FILTER']);
+  });
+
+  it('a filter on one side only: none asked by the caller means none; the server-only filter does not stop the connection', async () => {
+    expect((await attempt('fec,cols:10', undefined)).err).to.equal(undefined);
+    expect((await attempt(undefined, undefined)).err).to.equal(undefined);
+  });
+});

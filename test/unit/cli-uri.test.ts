@@ -237,8 +237,17 @@ describe('cli: SRT parameters', () => {
     usageError(() => p('lossmaxttl=many'), /lossmaxttl/);
   });
 
+  it('packetfilter: checked as libsrt checks SRTO_PACKETFILTER, kept as written', () => {
+    expect(p('packetfilter=fec,cols:10,rows:5').options).to.deep.equal({ packetFilter: 'fec,cols:10,rows:5' });
+    // cols is mandatory only for the negotiated result: the peer may supply it.
+    expect(p('packetfilter=fec').options).to.deep.equal({ packetFilter: 'fec' });
+    usageError(() => p('packetfilter=fec,cols:1'), /packetfilter=fec,cols:1: 'cols' must be > 1/);
+    usageError(() => p('packetfilter=rs,cols:10'), /unknown filter type "rs"/);
+    usageError(() => p('packetfilter=fec,cols:10,size:3'), /unknown parameter 'size'/);
+  });
+
   it('fails clearly on known but unsupported parameters, without echoing secrets', () => {
-    for (const q of ['packetfilter=fec,cols:10']) {
+    for (const q of ['groupconnect=1']) {
       const key = q.split('=')[0];
       usageError(() => p(q), new RegExp(`^${key}.*not supported yet in srt-stream`));
     }
@@ -378,7 +387,7 @@ describe('cli: the passphrase never reaches a message', () => {
       const bad = [
         `srt://h:99999?${q}`, `srt://h:abc?${q}`, `srt://h?${q}`, `srt://[::1?${q}`, `srt://::1:9000?${q}`,
         `srt://h:9000/live?${q}`, `rtmp://h:1935?${q}`, `srt://:9000?mode=rendezvous&${q}`, `srt://h:0?${q}`,
-        `srt://h:9000?${q}&latency=fast`, `srt://h:9000?${q}&typo=1`, `srt://h:9000?${q}&packetfilter=fec`,
+        `srt://h:9000?${q}&latency=fast`, `srt://h:9000?${q}&typo=1`, `srt://h:9000?${q}&packetfilter=fec,cols:1`,
         `srt://h:9000?${q}&mss=1000&payloadsize=1316`, `srt://h:9000?mode=bogus&${q}`, `srt://h:9000?messageapi=0&${q}`,
         `srt://5.6.7.8:9000?mode=listener&adapter=1.2.3.4&${q}`,
         `srt://h:9000&${q}`, `srt://h:9000/&${q}`, `srt://h&${q}:9000`, `srt://[::1&${q}]:9000`,

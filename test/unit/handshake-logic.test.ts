@@ -276,6 +276,7 @@ describe('handshake logic replayed against libsrt 1.5.1 captures', () => {
             peerSrtVersion: SRT_1_5_1,
             peerFlags: LIVE_FLAGS,
             streamId: c.streamId ?? '',
+            packetFilter: '',
           });
           // The caller's rcv latency is the responder's Snd field and vice versa (§2.3).
           const hsrsp = decodeSrtHs(findExtension(reply.hs, HsExt.HSRSP)!.body)!;
@@ -479,6 +480,7 @@ describe('handshake logic replayed against libsrt 1.5.1 captures', () => {
           sndLatency: 200,
           streamId: '#!::r=live/cam7,m=publish',
           congestion: undefined,
+          packetFilter: undefined,
           hasKm: false,
           kmreq: undefined,
         } satisfies ConclusionRequest);
@@ -510,6 +512,7 @@ describe('handshake logic replayed against libsrt 1.5.1 captures', () => {
             peerSrtVersion: SRT_1_5_1,
             peerFlags: LIVE_FLAGS,
             streamId: c.streamId,
+            packetFilter: '',
           });
         });
       }
