@@ -8,6 +8,16 @@ import {
 } from '../support/interop';
 import { connectTo, connectToSlt, statsText } from '../support/interop-srt';
 
+/** A srt-live-transmit listener writing to its stdout (collected), and our connected caller. */
+async function callSltListener() {
+  const port = await freeUdpPort();
+  const slt = spawnPeer('srt-live-transmit', [...SLT_BASE_ARGS, `srt://:${port}`, 'file://con'], { name: 'slt-listener' });
+  const out = new ByteCollector(slt.proc.stdout!);
+  await waitForSrtListener(port, { peer: slt });
+  const sock = await connectTo({ host: '127.0.0.1', port }, 10000, () => slt.diag());
+  return { slt, out, sock };
+}
+
 describe('interop: connect() -> srt-live-transmit listener', function () {
   before(function () { requireTool(this, 'srt-live-transmit'); });
   afterEach(function () { return cleanupPeers(this); });
@@ -19,11 +29,7 @@ describe('interop: connect() -> srt-live-transmit listener', function () {
 
   it('handles odd write sizes (1 .. 3000 bytes) byte-exact', async function () {
     this.timeout(30000);
-    const port = await freeUdpPort();
-    const slt = spawnPeer('srt-live-transmit', [...SLT_BASE_ARGS, `srt://:${port}`, 'file://con'], { name: 'slt-listener' });
-    const out = new ByteCollector(slt.proc.stdout!);
-    await waitForSrtListener(port, { peer: slt });
-    const sock = await connectTo({ host: '127.0.0.1', port }, 10000, () => slt.diag());
+    const { slt, out, sock } = await callSltListener();
     const data = randomBytes(300000, 'odd-writes');
     let off = 0;
     let i = 0;
@@ -42,11 +48,7 @@ describe('interop: connect() -> srt-live-transmit listener', function () {
 
   it('maxBw changed on the live socket (srt_setsockflag after connect): paced at the new rate, byte-exact', async function () {
     this.timeout(30000);
-    const port = await freeUdpPort();
-    const slt = spawnPeer('srt-live-transmit', [...SLT_BASE_ARGS, `srt://:${port}`, 'file://con'], { name: 'slt-listener' });
-    const out = new ByteCollector(slt.proc.stdout!);
-    await waitForSrtListener(port, { peer: slt });
-    const sock = await connectTo({ host: '127.0.0.1', port }, 10000, () => slt.diag());
+    const { slt, out, sock } = await callSltListener();
     const data = randomBytes(1316 * 400, 'runtime-maxbw');
     const half = 1316 * 200;
     sock.write(data.subarray(0, half));
