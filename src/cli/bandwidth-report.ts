@@ -1,6 +1,6 @@
 import type { SrtSocket } from '../index';
 import { cppDouble } from './stats-formats/cpp-number';
-import type { Direction } from './stats-printer';
+import { payloadSize, type Direction } from './stats-printer';
 
 /**
  * `-r N`: srt-live-transmit's bandwidth report. Each SRT endpoint counts its packets as -s does (slt
@@ -57,9 +57,4 @@ export class BandwidthReport {
     }
     this.write(formatBandwidth(mbps, this.json));
   }
-}
-
-/** Bytes per packet of a byte-stream write (the negotiated size once connected). */
-function payloadSize(sock: SrtSocket): number {
-  return Math.max(1, sock.engine?.cfg.payloadSize ?? sock.options.payloadSize);
 }

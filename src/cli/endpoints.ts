@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import { Readable, Writable, type Duplex } from 'node:stream';
 import { AcceptingSocket, connect, createServer, ReconnectingSocket, type SrtSocket } from '../index';
+import { LineBudget } from '../net/line-budget';
 import type { SuccessiveConnections } from '../net/successive-connections';
 import type { SrtError } from '../net/errors';
 import { resolveOptions, type ConnectOptions, type ResolvedOptions } from '../net/options';
@@ -241,18 +242,9 @@ const REJECTIONS_LOGGED_PER_SECOND = 20;
 
 /** Logs each refused caller with the reason (libsrt warns too), within a budget per second. */
 export function logRejection(label: string, log: Logger, clock: () => number = Date.now): (info: RejectInfo) => void {
-  let windowStart = -Infinity;
-  let inWindow = 0;
-  let skipped = 0;
+  const budget = new LineBudget(REJECTIONS_LOGGED_PER_SECOND, (n) => log.warn('conn', `${label}: ${n} more callers rejected (not logged)`));
   return (info) => {
-    const now = clock();
-    if (now - windowStart >= 1000) {
-      if (skipped > 0) log.warn('conn', `${label}: ${skipped} more callers rejected (not logged)`);
-      windowStart = now;
-      inWindow = 0;
-      skipped = 0;
-    }
-    if (++inWindow > REJECTIONS_LOGGED_PER_SECOND) { skipped++; return; }
+    if (!budget.take(clock())) return;
     const sid = info.streamId ? ` streamid=${JSON.stringify(info.streamId)}` : '';
     const detail = info.message ? ` (${JSON.stringify(info.message).slice(1, -1)})` : '';
     log.warn('conn', `${label}: rejected caller ${fmtHost(info.address)}:${info.port}${sid}: ${describeReject(info.rejectCode)}${detail}`);

@@ -81,6 +81,6 @@ export class StatsPrinter {
 }
 
 /** Bytes per packet of a byte-stream write (the negotiated size once connected). */
-function payloadSize(sock: SrtSocket): number {
+export function payloadSize(sock: SrtSocket): number {
   return Math.max(1, sock.engine?.cfg.payloadSize ?? sock.options.payloadSize);
 }

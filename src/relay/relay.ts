@@ -7,6 +7,7 @@
 import { EventEmitter } from 'node:events';
 import { createServer, type SrtServer } from '../net/srt-server';
 import type { ConnectionRequest } from '../net/connection-request';
+import { LineBudget } from '../net/line-budget';
 import type { SrtSocket } from '../net/srt-socket';
 import { MAX_PAYLOAD } from '../protocol/limits';
 import { OriginPulls } from './origin-pull';
@@ -18,26 +19,6 @@ import { parseRoute, type Route } from './stream-route';
 
 /** Refusal log lines per second at most. */
 const REFUSAL_LINES_PER_SECOND = 20;
-
-/** At most `perSecond` lines a second; says how many were left out when the next second starts. */
-class LineBudget {
-  private windowStart = -Infinity;
-  private used = 0;
-  private skipped = 0;
-  constructor(private readonly perSecond: number, private readonly reportSkipped: (n: number) => void) {}
-
-  take(now: number): boolean {
-    if (now - this.windowStart >= 1000) {
-      if (this.skipped > 0) this.reportSkipped(this.skipped);
-      this.windowStart = now;
-      this.used = 0;
-      this.skipped = 0;
-    }
-    if (++this.used <= this.perSecond) return true;
-    this.skipped++;
-    return false;
-  }
-}
 
 export interface SrtRelayEvents {
   listening: [];
