@@ -41,6 +41,8 @@ function trackCpu(c: Child): () => number {
 
 async function transfer(impl: FileRow['impl'], src: string, dst: string): Promise<FileRow> {
   const port = await freeUdpPort();
+  // srt-file-transmit's stat() of a target that does not exist yet may read it as a directory.
+  if (impl === 'libsrt') fs.writeFileSync(dst, '');
   const rx =
     impl === 'libsrt'
       ? spawnChild('sft-rx', 'srt-file-transmit', ['-loglevel', 'error', `srt://:${port}`, `file://${dst}`])

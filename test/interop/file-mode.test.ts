@@ -59,6 +59,10 @@ async function sftToServer(file: string, viaRelay: boolean): Promise<{ got: stri
 /** Our file-mode caller sends `data` to a srt-file-transmit listener writing `out`. */
 async function clientToSft(data: Buffer, out: string, viaRelay: boolean): Promise<number> {
   const port = await freeUdpPort();
+  // srt-file-transmit decides whether its target is a directory with stat() and reads the
+  // stat buffer even when stat() failed: on a path that does not exist yet it now and then
+  // takes the file for a directory and writes nowhere. An existing empty file is read right.
+  fs.writeFileSync(out, '');
   const sft = spawnPeer('srt-file-transmit', ['-loglevel', 'error', `srt://:${port}`, `file://${out}`], { name: 'sft-receiver' });
   await waitForSrtListener(port, { peer: sft });
   let target = port;
@@ -84,7 +88,8 @@ async function clientToSft(data: Buffer, out: string, viaRelay: boolean): Promis
     expect(st.code, sft.diag()).to.equal(0);
   }
   // srt-file-transmit exits 0 even when it gave up without writing: say what it printed.
-  if (!fs.existsSync(out)) throw new Error(`srt-file-transmit wrote no ${out}\n${sft.diag()}`);
+  const written = fs.statSync(out).size;
+  if (written !== data.length) throw new Error(`srt-file-transmit wrote ${written} of ${data.length} bytes to ${out}\n${sft.diag()}`);
   return mbps;
 }
 
