@@ -10,7 +10,9 @@ import { expect } from 'chai';
 import { loadCapture } from '../support/fixtures';
 import { DataPacket, decodePacket } from '../../src/protocol/packet';
 import { decodeFecPayload, encodeFecPayload, FEC_HEADER_SIZE, FEC_ROW_INDEX, isFecPacket } from '../../src/protocol/fec/fec-packet';
-import { FecGroupClip } from '../../src/protocol/fec/fec-group';
+import { FecClipSource, FecGroupClip } from '../../src/protocol/fec/fec-group';
+
+const addPacket = (g: FecGroupClip, p: FecClipSource) => g.addData(p.payload, p.timestamp, p.keyFlags);
 import { columnGroupOf, FecLayout, groupMembers, rowGroupOf } from '../../src/protocol/fec/fec-layout';
 
 const CASES = [
@@ -47,7 +49,7 @@ for (const { capture, layout: kind, minData, minFec } of CASES) describe(`FEC ag
     for (const fec of fecs) {
       const members = groupOf(fec);
       const clip = new FecGroupClip(fec.payload.length - FEC_HEADER_SIZE);
-      for (const s of members) expect(clip.addData(data.get(s)!)).to.equal(true);
+      for (const s of members) expect(addPacket(clip, data.get(s)!)).to.equal(true);
       const index = decodeFecPayload(fec.payload)!.index;
       expect(encodeFecPayload(clip.toFecPayload(index)).equals(fec.payload), `FEC %${fec.seq}`).to.equal(true);
       expect(clip.timestampClip).to.equal(fec.timestamp);
@@ -61,7 +63,7 @@ for (const { capture, layout: kind, minData, minFec } of CASES) describe(`FEC ag
       const members = groupOf(fec);
       for (const missing of members) {
         const clip = new FecGroupClip(fec.payload.length - FEC_HEADER_SIZE);
-        for (const s of members) if (s !== missing) clip.addData(data.get(s)!);
+        for (const s of members) if (s !== missing) addPacket(clip, data.get(s)!);
         clip.addFec(fec.timestamp, decodeFecPayload(fec.payload)!);
         const want = data.get(missing)!;
         const got = clip.rebuild(missing)!;

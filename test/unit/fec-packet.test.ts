@@ -1,7 +1,9 @@
 /** FEC packet payload codec and group XOR / rebuild (libsrt fec.cpp PackControl, ClipData, RcvRebuild). */
 import { expect } from 'chai';
 import { decodeFecPayload, encodeFecPayload, FEC_ROW_INDEX } from '../../src/protocol/fec/fec-packet';
-import { FecGroupClip } from '../../src/protocol/fec/fec-group';
+import { FecClipSource, FecGroupClip } from '../../src/protocol/fec/fec-group';
+
+const addPacket = (g: FecGroupClip, p: FecClipSource) => g.addData(p.payload, p.timestamp, p.keyFlags);
 
 describe('FEC packet payload', () => {
   it('round-trips a row and a column payload', () => {
@@ -27,18 +29,18 @@ describe('FEC group XOR', () => {
   ];
   it('rebuilds any one missing packet, cutting the zero padding by the XOR of lengths', () => {
     const sender = new FecGroupClip(8);
-    for (const p of pkts) expect(sender.addData(p)).to.equal(true);
+    for (const p of pkts) expect(addPacket(sender, p)).to.equal(true);
     const fec = decodeFecPayload(encodeFecPayload(sender.toFecPayload(FEC_ROW_INDEX)))!;
     for (let missing = 0; missing < pkts.length; missing++) {
       const rcv = new FecGroupClip(8);
-      pkts.forEach((p, i) => i !== missing && rcv.addData(p));
+      pkts.forEach((p, i) => i !== missing && addPacket(rcv, p));
       rcv.addFec(sender.timestampClip, fec);
       expect(rcv.rebuild(100 + missing)).to.deep.equal({ seqNo: 100 + missing, ...pkts[missing] });
     }
   });
   it('refuses a payload longer than the clip and a rebuilt length beyond it', () => {
     const g = new FecGroupClip(2);
-    expect(g.addData({ payload: Buffer.alloc(3), timestamp: 0, keyFlags: 0 })).to.equal(false);
+    expect(g.addData(Buffer.alloc(3), 0, 0)).to.equal(false);
     expect(g.count).to.equal(0);
     g.addFec(0, { index: -1, flagClip: 0, lengthClip: 500, payloadClip: Buffer.alloc(2) });
     expect(g.rebuild(1)).to.equal(null);

@@ -6,7 +6,7 @@
  * The clip size is the filter's payload size: every payload is XOR'ed zero-padded to it,
  * so a rebuilt payload is cut back to the XOR'ed length.
  */
-import { FecPayload } from './fec-packet';
+import { FEC_HEADER_SIZE, FecPayload } from './fec-packet';
 
 /** What of a data packet goes into a group's XOR. */
 export interface FecClipSource {
@@ -35,12 +35,13 @@ export class FecGroupClip {
   }
 
   /**
-   * XORs a data packet in. Returns false (and leaves the clip unchanged) when the payload
-   * is longer than the clip: libsrt's payload size bounds every packet under the filter.
+   * XORs a data packet in (the payload as on the wire; timestamp; key flags). Returns false (and
+   * leaves the clip unchanged) when the payload is longer than the clip: libsrt's payload size
+   * bounds every packet under the filter.
    */
-  addData(p: FecClipSource): boolean {
-    if (p.payload.length > this.clipSize || p.payload.length > 0xffff) return false;
-    this.xor(p.payload.length, p.keyFlags & 3, p.timestamp, p.payload);
+  addData(payload: Buffer, timestamp: number, keyFlags: number): boolean {
+    if (payload.length > this.clipSize || payload.length > 0xffff) return false;
+    this.xor(payload.length, keyFlags & 3, timestamp, payload);
     return true;
   }
 
@@ -54,6 +55,28 @@ export class FecGroupClip {
   /** The FEC payload this group would send; `index` is -1 for a row, else the column. */
   toFecPayload(index: number): FecPayload {
     return { index, flagClip: this.flagClip, lengthClip: this.lengthClip, payloadClip: Buffer.from(this.payloadClip) };
+  }
+
+  /**
+   * The FEC packet's payload for this group, written in one buffer (see fec-packet.ts):
+   * index, flag clip, length clip, payload clip.
+   */
+  toFecPacketPayload(index: number): Buffer {
+    const out = Buffer.allocUnsafe(FEC_HEADER_SIZE + this.clipSize);
+    out[0] = index & 0xff;
+    out[1] = this.flagClip & 0xff;
+    out.writeUInt16BE(this.lengthClip & 0xffff, 2);
+    this.payloadClip.copy(out, FEC_HEADER_SIZE);
+    return out;
+  }
+
+  /** Empties the group for its next series (the buffer is reused). */
+  reset(): void {
+    this.payloadClip.fill(0);
+    this.lengthClip = 0;
+    this.flagClip = 0;
+    this.timestampClip = 0;
+    this.count = 0;
   }
 
   /**
