@@ -44,9 +44,12 @@ export interface SrtOptions {
   /** Stream ID sent by a caller (SRTO_STREAMID), at most 512 bytes. */
   streamId?: string;
   /**
-   * Packet filter (SRTO_PACKETFILTER), e.g. 'fec,cols:10,rows:5'; negotiated with the peer, whose
-   * settings fill the keys left out. It lowers payloadSize to 1452 (the FEC header takes 4 bytes).
-   * The fec filter itself is not implemented yet: a connection that negotiates one is refused (SRT_REJ_FILTER).
+   * Packet filter (SRTO_PACKETFILTER): libsrt's forward error correction, e.g.
+   * 'fec,cols:10,rows:5,layout:staircase,arq:onreq'. Negotiated with the peer, whose settings fill
+   * the keys left out; a conflict is refused (SRT_REJ_FILTER). `cols` packets per row group;
+   * `rows` 1 for rows only, more for columns too, negative for columns only; `arq` always (NAKs
+   * as usual), onreq (NAK only what FEC could not rebuild, the default) or never. It lowers
+   * payloadSize to 1452 (the FEC header takes 4 bytes). Live mode only; cols and |rows| ≤ 256.
    */
   packetFilter?: string;
   /** Enables AES encryption (SRTO_PASSPHRASE), 10 to 80 bytes. Never logged or inspected. */
@@ -321,6 +324,7 @@ export function resolveOptions(o: SrtOptions = {}): ResolvedOptions {
     if (typeof o.packetFilter !== 'string') throw new TypeError('options.packetFilter must be a string');
     const parsed = parseFilterConfig(o.packetFilter);
     if (!parsed.ok) throw outOfRange(`options.packetFilter "${o.packetFilter}": ${parsed.error}`);
+    if (r.transType === 'file') throw outOfRange('options.packetFilter: the fec filter runs in live mode only (transType "live")');
     r.packetFilter = o.packetFilter;
     // libsrt lowers a larger payload size rather than refusing it.
     r.payloadSize = Math.min(r.payloadSize, filterMaxPayload(r.packetFilter, maxPayload));

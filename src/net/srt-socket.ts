@@ -14,6 +14,7 @@ import { SrtFlag } from '../protocol/handshake-packet';
 import { KmState } from '../protocol/km-message';
 import { MessageAssembler } from '../protocol/message-assembler';
 import { ControlType, DataPacket, decodePacket, Position } from '../protocol/packet';
+import { fecConfigOf, filterMaxPayload } from '../protocol/packet-filter-config';
 import { Ctr, emptyStats, type SrtStats } from '../protocol/stats';
 import { nowUs } from './clock';
 import { SrtError, srtError } from './errors';
@@ -175,9 +176,10 @@ export class SrtSocket extends Duplex implements MuxEndpoint, Scheduled {
       peerSocketId: n.peerSocketId,
       isn: n.isn,
       peerIsn: n.peerIsn,
-      // AES-GCM's 16-byte tag comes out of the payload. The handshake refused an MSS below 76,
-      // so the floor of 1 is a last guard against empty packets.
-      payloadSize: Math.max(1, Math.min(o.payloadSize, n.mss - 44 - (p.crypto?.overhead ?? 0))),
+      // AES-GCM's 16-byte tag comes out of the payload, and so does the fec filter's header (a
+      // filter the peer imposed too). The handshake refused an MSS below 76, so the floor of 1
+      // is a last guard against empty packets.
+      payloadSize: Math.max(1, Math.min(o.payloadSize, filterMaxPayload(n.packetFilter, n.mss - 44 - (p.crypto?.overhead ?? 0)))),
       rcvLatency: n.rcvLatency,
       sndLatency: n.sndLatency,
       flowWindow: Math.min(n.peerFlightFlagSize, o.fc),
@@ -203,6 +205,7 @@ export class SrtSocket extends Duplex implements MuxEndpoint, Scheduled {
       retransmitAlgo: o.retransmitAlgo,
       driftTracer: o.driftTracer,
       mss: n.mss,
+      fec: fecConfigOf(n.packetFilter),
     };
     const now = nowUs();
     this.engine = new SrtConnection(cfg, now);

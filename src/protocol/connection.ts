@@ -13,6 +13,7 @@
 import type { BandwidthOptions } from './congestion';
 import type { CryptoControl } from './crypto-control';
 import type { EngineContext } from './engine-context';
+import type { FecConfig } from './fec/fec-config';
 import { Outbox } from './outbox';
 import {
   ControlPacket,
@@ -88,6 +89,8 @@ export interface ConnectionConfig {
   driftTracer?: boolean;
   /** The negotiated MSS (statistics only). Default 1500. */
   mss?: number;
+  /** The fec packet filter (SRTO_PACKETFILTER) negotiated for the connection; none when undefined. */
+  fec?: FecConfig;
 }
 
 /** Byte counters that libsrt reports with each packet's headers, and the packet counter of each. */

@@ -227,7 +227,7 @@ export class CallerHandshake {
     const peerFilter = hs.extField & HsExtFlag.CONFIG ? findExtension(hs, HsExt.FILTER) : undefined;
     const filter = negotiateFilter('initiator', this.cfg.packetFilter ?? '', peerFilter && decodeHsString(peerFilter.body));
     if (!filter.ok) return { kind: 'rejected', reason: RejectReason.FILTER, message: filter.error, peerSocketId: hs.socketId };
-    const unusable = unusableFilter(filter.filter);
+    const unusable = unusableFilter(filter.filter, !!this.cfg.fileMode);
     if (unusable) return { kind: 'rejected', reason: RejectReason.FILTER, message: unusable, peerSocketId: hs.socketId };
     if (this.cfg.crypto) {
       const d = this.cfg.crypto.acceptKmRsp(kmrsp, this.sentKm);
@@ -430,7 +430,7 @@ export function negotiateAsResponder(
   }
   const filter = negotiateFilter('responder', cfg.packetFilter ?? '', parsed.packetFilter);
   if (!filter.ok) throw new HandshakeRejection(RejectReason.FILTER, filter.error);
-  const unusable = unusableFilter(filter.filter);
+  const unusable = unusableFilter(filter.filter, !!cfg.fileMode);
   if (unusable) throw new HandshakeRejection(RejectReason.FILTER, unusable);
   // The answer names the filter only to an initiator that announced FILTERCAP (libsrt createSrtHandshake).
   const answerFilter = filter.filter !== '' && (parsed.hsreqFlags & SrtFlag.FILTERCAP) !== 0;

@@ -4,6 +4,7 @@
  * CheckFilterCompat; core.cpp checkApplyFilterConfig). Format: `TYPE[,KEY:VALUE...]`.
  * Only libsrt's builtin "fec" type exists.
  */
+import { ArqLevel, FecConfig, MAX_FEC_DIMENSION } from './fec/fec-config';
 
 /** libsrt's CSrtConfig::MAX_PFILTER_LENGTH: longer strings do not fit its storage or a handshake block. */
 export const MAX_FILTER_CONFIG = 64;
@@ -45,7 +46,10 @@ export function parseFilterConfig(s: string): FilterParse {
   return error ? { ok: false, error } : { ok: true, config: { type, params } };
 }
 
-/** fec.cpp verifyConfig: cols > 1 when given, rows >= 1 or < -1, known layout and arq, no other keys. */
+/**
+ * fec.cpp verifyConfig: cols > 1 when given, rows >= 1 or < -1, known layout and arq, no other
+ * keys; and our bound on the group sizes (fec-config.ts MAX_FEC_DIMENSION).
+ */
 function fecConfigError(params: Map<string, string>): string | undefined {
   const layout = params.get('layout');
   if (layout !== undefined && layout !== 'even' && layout !== 'staircase') return "'layout' must be 'even' or 'staircase'";
@@ -53,6 +57,8 @@ function fecConfigError(params: Map<string, string>): string | undefined {
   if (cols !== undefined && atoi(cols) < 2) return "'cols' must be > 1";
   const rows = params.get('rows');
   if (rows !== undefined && atoi(rows) >= -1 && atoi(rows) < 1) return "'rows' must be >= 1 (rows and columns) or < -1 (columns only)";
+  if (cols !== undefined && atoi(cols) > MAX_FEC_DIMENSION) return `'cols' above ${MAX_FEC_DIMENSION} is not supported here`;
+  if (rows !== undefined && Math.abs(atoi(rows)) > MAX_FEC_DIMENSION) return `'rows' beyond ±${MAX_FEC_DIMENSION} is not supported here`;
   const arq = params.get('arq');
   if (arq !== undefined && arq !== 'never' && arq !== 'onreq' && arq !== 'always') return `'arq' must be never, onreq or always, not '${arq}'`;
   for (const k of params.keys()) if (!FEC_KEYS.has(k)) return `unknown parameter '${k}' (allowed: cols, rows, layout, arq)`;
@@ -128,11 +134,27 @@ export function filterMaxPayload(filter: string, maxPayload: number): number {
 }
 
 /**
- * Why a negotiated filter cannot run here, or undefined. The fec filter's encoder and decoder do
- * not exist yet, and streaming without them against a libsrt peer that expects them is not
- * something we claim; so, as libsrt does when it cannot build the negotiated filter, the
- * connection is refused (SRT_REJ_FILTER).
+ * Why a negotiated filter cannot run here, or undefined. The fec filter rebuilds packets as live
+ * mode's (one packet per message, delivered by TSBPD), as libsrt's does; file mode's stream
+ * would take a rebuilt packet's made-up message boundaries for real ones, so a file-mode
+ * connection with a filter is refused (SRT_REJ_FILTER), as libsrt refuses a filter it cannot build.
  */
-export function unusableFilter(filter: string): string | undefined {
-  return filter === '' ? undefined : `packet filter "${filter}" negotiated, but the fec filter is not implemented yet`;
+export function unusableFilter(filter: string, fileMode: boolean): string | undefined {
+  return filter !== '' && fileMode ? `packet filter "${filter}" negotiated, but the fec filter runs in live mode only` : undefined;
+}
+
+/** The fec filter's settings from a negotiated configuration string; undefined for none. */
+export function fecConfigOf(filter: string): FecConfig | undefined {
+  if (filter === '') return undefined;
+  const parsed = parseFilterConfig(filter);
+  if (!parsed.ok) return undefined;
+  const p = parsed.config.params;
+  const rows = atoi(p.get('rows') ?? '1');
+  return {
+    cols: atoi(p.get('cols') ?? '0'),
+    rows: Math.abs(rows),
+    colsOnly: rows < 0,
+    layout: p.get('layout') === 'even' ? 'even' : 'staircase',
+    arq: (p.get('arq') ?? 'onreq') as ArqLevel,
+  };
 }

@@ -5,15 +5,22 @@
  *   deliverDue     TSBPD: deliver at base + timestamp + latency, too-late drop of gaps
  *   checkAckTimer  full ACK every 10 ms (a light ACK every 64 packets on arrival)
  *   checkNakTimer  periodic NAK every max(20 ms, (SRTT + 4·RTTVar) / 2)
+ * With the fec packet filter, every data packet goes through its FecReceiver first (FEC packets
+ * only there); what it rebuilds is stored like a retransmission, and its arq level decides the
+ * NAKs: always (ours, as without a filter), onreq (only what it gives up on), never (none).
  */
 import type { EngineContext } from './engine-context';
+import type { ArqLevel } from './fec/fec-config';
+import type { RebuiltPacket } from './fec/fec-group';
+import { isFecPacket } from './fec/fec-packet';
+import { FecReceiver } from './fec/fec-receiver';
 import { MAX_PAYLOAD } from './limits';
 import { LossList } from './loss-list';
-import { ControlPacket, ControlType, DataPacket, encodeAck, encodeLossList, HEADER_SIZE, SeqRange } from './packet';
+import { ControlPacket, ControlType, DataPacket, encodeAck, encodeLossList, HEADER_SIZE, Position, SeqRange, writeDataHeader } from './packet';
 import { ArrivalRateEstimator } from './rate-estimator';
 import { ReceiveBuffer } from './receive-buffer';
 import { ReorderTolerance } from './reorder-tolerance';
-import { seqCmp, seqDec, seqInc, seqOffset } from './sequence';
+import { seqCmp, seqDec, seqInc, seqLen, seqOffset } from './sequence';
 import { ACK_INTERVAL_US, PACKET_OVERHEAD } from './sender';
 import { Ctr } from './stats';
 import { TsbpdClock } from './tsbpd';
@@ -57,6 +64,10 @@ export class Receiver {
   private readonly ackSentNo = new Int32Array(ACK_HISTORY).fill(-1);
   private readonly ackSentSeq = new Int32Array(ACK_HISTORY);
   private readonly arrivals = new ArrivalRateEstimator();
+  /** The fec filter's receiving half, when the connection negotiated one. */
+  private readonly fec?: FecReceiver;
+  /** Who NAKs losses: we (always, also without a filter), the filter (onreq), or nobody (never). */
+  private readonly arq: ArqLevel;
 
   constructor(private readonly ctx: EngineContext, nowUs: number) {
     const cfg = ctx.cfg;
@@ -71,6 +82,9 @@ export class Receiver {
     this.lastAckAvail = cfg.rcvBufPackets;
     this.tsbpd = new TsbpdClock(cfg.tsbpdBaseUs + cfg.tsbpdRefTimestamp, cfg.tsbpdRefTimestamp, cfg.rcvLatency * 1000);
     this.nextAckAt = nowUs + ACK_INTERVAL_US;
+    // The receiving clip takes any payload the wire may carry, whatever clip the peer sends with.
+    if (cfg.fec) this.fec = new FecReceiver(cfg.fec, rcvIsn, MAX_PAYLOAD);
+    this.arq = cfg.fec?.arq ?? 'always';
   }
 
   // ------------------------------------------------------------------ data
@@ -84,6 +98,77 @@ export class Receiver {
       counters.add(Ctr.pktRecvInvalid);
       return;
     }
+    if (this.fec !== undefined) this.onFilteredData(this.fec, pkt, nowUs);
+    else this.store(pkt, false, nowUs);
+  }
+
+  /**
+   * With the fec filter (libsrt PacketFilter::receive): a FEC packet goes to it only; a data
+   * packet goes to it, still encrypted, then on. What it rebuilt is stored in sequence order
+   * with the packet (libsrt sorts them), so a gap it filled is not taken for a loss.
+   */
+  private onFilteredData(fec: FecReceiver, pkt: DataPacket, nowUs: number): void {
+    const offset = this.rcvBuf.offsetOf(pkt.seq);
+    const inWindow = offset >= 0 && offset < this.rcvBuf.capacity;
+    if (isFecPacket(pkt.msgNo)) {
+      this.ctx.counters.add(Ctr.pktRcvFilterExtra);
+      if (inWindow && !fec.onFec(pkt.seq, pkt.timestamp, pkt.payload)) this.ctx.counters.add(Ctr.pktRecvInvalid);
+    } else {
+      if (inWindow) fec.onData(pkt.seq, pkt.timestamp, pkt.keyFlags, pkt.payload);
+      if (fec.rebuilt.length === 0) this.store(pkt, false, nowUs);
+    }
+    const rebuilt = fec.rebuilt;
+    if (rebuilt.length > 0) {
+      this.ctx.counters.add(Ctr.pktRcvFilterSupply, rebuilt.length);
+      if (rebuilt.length > 1) rebuilt.sort((a, b) => seqCmp(a.seqNo, b.seqNo));
+      let own = isFecPacket(pkt.msgNo); // stored already (a FEC packet has nothing to store)
+      for (const r of rebuilt) {
+        if (!own && seqCmp(pkt.seq, r.seqNo) < 0) {
+          this.store(pkt, false, nowUs);
+          own = true;
+        }
+        this.store(this.rebuiltPacket(r), true, nowUs);
+      }
+      if (!own) this.store(pkt, false, nowUs);
+      rebuilt.length = 0;
+    }
+    if (fec.irrecoverable.length > 0) this.reportIrrecoverable(fec, nowUs);
+  }
+
+  /** A rebuilt packet as libsrt makes it: message 1, solo, flagged retransmitted, our socket ID. */
+  private rebuiltPacket(r: RebuiltPacket): DataPacket {
+    const fields = {
+      seq: r.seqNo,
+      position: Position.SOLO,
+      inOrder: false,
+      keyFlags: r.keyFlags,
+      retransmitted: true,
+      msgNo: 1,
+      timestamp: r.timestamp,
+      destId: this.ctx.cfg.socketId,
+    };
+    // Header and payload in one buffer, as a received datagram (decryption reads the header).
+    const buf = Buffer.allocUnsafe(HEADER_SIZE + r.payload.length);
+    writeDataHeader(buf, 0, fields);
+    r.payload.copy(buf, HEADER_SIZE);
+    return { kind: 'data', ...fields, payload: buf.subarray(HEADER_SIZE) };
+  }
+
+  /** arq onreq: NAK what the filter gave up on and is still missing. */
+  private reportIrrecoverable(fec: FecReceiver, nowUs: number): void {
+    const missing: SeqRange[] = [];
+    for (const [first, last] of fec.irrecoverable) {
+      this.ctx.counters.add(Ctr.pktRcvFilterLoss, seqLen(first, last));
+      this.lossList.rangesIn(first, last, missing);
+    }
+    fec.irrecoverable.length = 0;
+    if (missing.length > 0) this.sendNak(missing, nowUs);
+  }
+
+  /** Stores a data packet (received, or rebuilt by the filter): loss list, ACK point, delivery. */
+  private store(pkt: DataPacket, rebuilt: boolean, nowUs: number): void {
+    const counters = this.ctx.counters;
+    const len = pkt.payload.length;
     const seq = pkt.seq;
     const offset = this.rcvBuf.offsetOf(seq);
     if (offset < 0) {
@@ -105,7 +190,8 @@ export class Receiver {
       if (this.lossList.isEmpty) this.nakPeriodFromUs = nowUs;
       this.lossList.insert(this.rcvNext, last);
       this.countLost(Ctr.pktRcvLoss, Ctr.byteRcvLoss, ahead);
-      if (!this.reorder.deferGap(this.rcvNext, last)) this.sendNak([[this.rcvNext, last]], nowUs);
+      // Under a filter with arq onreq or never the loss is recorded (the ACK waits) but not reported.
+      if (this.arq === 'always' && !this.reorder.deferGap(this.rcvNext, last)) this.sendNak([[this.rcvNext, last]], nowUs);
       this.rcvNext = seqInc(seq);
     } else if (ahead === 0) {
       this.rcvNext = seqInc(seq);
@@ -114,7 +200,7 @@ export class Receiver {
         reordered = !pkt.retransmitted;
         this.reorder.onGapFilled(seq, -ahead - 1, pkt.retransmitted);
       }
-      if (pkt.retransmitted) counters.add(Ctr.pktRcvRetrans);
+      if (pkt.retransmitted && !rebuilt) counters.add(Ctr.pktRcvRetrans);
     }
     const decrypted = this.decryptInPlace(pkt);
     if (decrypted && this.rcvBuf.insert(pkt, this.tsbpd.unwrap(pkt.timestamp)) !== 'ok') {
@@ -260,7 +346,7 @@ export class Receiver {
   deadline(): number {
     let t = Infinity;
     if (this.ackPoint !== this.lastFullAckSeq || this.ackPoint !== this.lastAckAckedSeq || this.roomReopened()) t = this.nextAckAt;
-    if (this.ctx.cfg.nakReport && !this.lossList.isEmpty) t = Math.min(t, this.nakPeriodFromUs + this.nakIntervalUs());
+    if (this.periodicNak() && !this.lossList.isEmpty) t = Math.min(t, this.nakPeriodFromUs + this.nakIntervalUs());
     return Math.min(t, this.nextPlayTime());
   }
 
@@ -279,9 +365,14 @@ export class Receiver {
   }
 
   private checkNakTimer(nowUs: number): void {
-    if (!this.ctx.cfg.nakReport || this.lossList.isEmpty || nowUs < this.nakPeriodFromUs + this.nakIntervalUs()) return;
+    if (!this.periodicNak() || this.lossList.isEmpty || nowUs < this.nakPeriodFromUs + this.nakIntervalUs()) return;
     this.sendNak(this.lossList.toRanges(), nowUs);
     this.nakPeriodFromUs = nowUs;
+  }
+
+  /** NAKREPORT, and no filter that takes the loss reports over (libsrt checkNAKTimer: arq always only). */
+  private periodicNak(): boolean {
+    return this.ctx.cfg.nakReport && this.arq === 'always';
   }
 
   private nakIntervalUs(): number {
@@ -373,12 +464,12 @@ export class Receiver {
     }
   }
 
-  /** The receiver's part of the statistics. */
   /** lossMaxTtl changed on the connected socket. */
   setLossMaxTtl(max: number): void {
     this.reorder.setMax(max);
   }
 
+  /** The receiver's part of the statistics. */
   stats(s: Record<string, number>, nowUs: number): void {
     const pkt = this.ctx.cfg.payloadSize + PACKET_OVERHEAD;
     s.pktRcvBuf = this.rcvBuf.stored;

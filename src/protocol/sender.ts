@@ -6,10 +6,13 @@
  *   sendPending      paced (re)transmission through a token bucket, retransmissions first
  *   dropTooLate      sender drop of packets older than max(peer latency + sndDropDelay, 1 s) + 20 ms
  *   checkRexmitTimer retransmission without a NAK: file mode (LATEREXMIT), or a live peer without NAKREPORT
+ * With the fec packet filter, each new packet is fed to its FecSender, and the FEC packets it
+ * completes go out paced like data, before the next new packet (after retransmissions, as libsrt).
  */
 import { AckInfo, ControlType, encodeDropReq, HEADER_SIZE, Position, SeqRange, writeDataHeader } from './packet';
 import type { BandwidthOptions, CcView, CongestionControl } from './congestion';
 import type { EngineContext } from './engine-context';
+import { FecSender } from './fec/fec-sender';
 import { FileCC } from './file-cc';
 import { LiveCC } from './live-cc';
 import { LossList } from './loss-list';
@@ -55,6 +58,8 @@ export class Sender {
   /** Link capacity and packet receive rate the peer reported in its last full ACK (packets/s). */
   peerLinkCapacity = 0;
   peerPktRecvRate = 0;
+  /** The fec filter's sending half, when the connection negotiated one. */
+  private readonly fec?: FecSender;
 
   constructor(private readonly ctx: EngineContext, nowUs: number) {
     const cfg = ctx.cfg;
@@ -66,6 +71,8 @@ export class Sender {
       : new LiveCC({ maxBw: cfg.maxBw, inputBw: cfg.inputBw ?? 0, minInputBw: cfg.minInputBw ?? 0, overheadBw: cfg.overheadBw ?? 25 });
     this.pacer = new TokenBucket(this.cc.rate(), 4 * (cfg.payloadSize + PACKET_OVERHEAD), nowUs);
     this.lastRspAckUs = nowUs;
+    // libsrt's clip is the payload size plus the GCM tag: every packet as it goes on the wire.
+    if (cfg.fec) this.fec = new FecSender(cfg.fec, cfg.payloadSize + (cfg.crypto?.overhead ?? 0));
   }
 
   /** New bandwidth options on a connected socket: the pacing rate follows at once. */
@@ -232,7 +239,7 @@ export class Sender {
       const oldest = this.sndBuf.oldest()!;
       // Dropped once older than the threshold (dropTooLate): 1 µs after it.
       if (this.ctx.cfg.tlpktDrop) t = Math.min(t, oldest.submittedUs + this.sndDropThresholdUs() + 1);
-      if (!this.rexmit.isEmpty || (this.sndBuf.unsent > 0 && this.sndBuf.inFlight < this.window())) {
+      if (!this.rexmit.isEmpty || (this.sndBuf.unsent > 0 && this.sndBuf.inFlight < this.window()) || (this.fec?.pending ?? 0) > 0) {
         t = Math.min(t, nowUs + Math.max(200, this.pacer.waitUs(this.ctx.cfg.payloadSize + PACKET_OVERHEAD)));
       }
     }
@@ -328,7 +335,17 @@ export class Sender {
     }
     budget += extraNew;
     const window = this.window();
-    while (this.sndBuf.unsent > 0 && this.sndBuf.inFlight < window && budget-- > 0) {
+    const fec = this.fec;
+    while (budget > 0) {
+      // A FEC packet a new packet completed goes before the next new packet (libsrt packData).
+      if (fec !== undefined && fec.pending > 0) {
+        if (!this.pacer.tryTake(fec.fecPayloadSize + PACKET_OVERHEAD)) break;
+        budget--;
+        this.sendFec(nowUs);
+        continue;
+      }
+      if (this.sndBuf.unsent === 0 || this.sndBuf.inFlight >= window) break;
+      budget--;
       const e = this.sndBuf.get(this.sndBuf.nextToSend)!;
       // The second packet of a probe pair goes out right behind the first (libsrt packData).
       if (!this.probePending && !this.pacer.tryTake(e.payload.length + PACKET_OVERHEAD)) break;
@@ -363,7 +380,34 @@ export class Sender {
     this.ctx.counters.add(Ctr.pktSent);
     this.ctx.counters.add(Ctr.byteSent, e.payload.length);
     // Encrypted per transmission, as libsrt: the key may have switched since the first one.
-    this.ctx.sendData([header, crypto ? crypto.encrypt(e.seq, e.payload, header) : e.payload], nowUs);
+    const wire = crypto ? crypto.encrypt(e.seq, e.payload, header) : e.payload;
+    // The filter takes each packet once, as first sent (libsrt feedSource).
+    if (!retransmitted && this.fec !== undefined) this.fec.feed(e.seq, e.timestamp, crypto ? crypto.txKeyFlags : 0, wire);
+    this.ctx.sendData([header, wire], nowUs);
+  }
+
+  /**
+   * Sends the oldest FEC packet due: a data packet with message number 0, the sequence number of
+   * its group's last packet and the current key flags (libsrt PacketFilter::packControlPacket).
+   */
+  private sendFec(nowUs: number): void {
+    const f = this.fec!.shift()!;
+    const header = Buffer.allocUnsafe(HEADER_SIZE);
+    const crypto = this.ctx.cfg.crypto?.sendsEncrypted ? this.ctx.cfg.crypto : undefined;
+    writeDataHeader(header, 0, {
+      seq: f.seq,
+      position: Position.SOLO,
+      inOrder: false,
+      keyFlags: crypto ? crypto.txKeyFlags : 0,
+      retransmitted: false,
+      msgNo: 0,
+      timestamp: f.timestamp,
+      destId: this.ctx.cfg.peerSocketId,
+    });
+    this.ctx.counters.add(Ctr.pktSent);
+    this.ctx.counters.add(Ctr.byteSent, f.payload.length);
+    this.ctx.counters.add(Ctr.pktSndFilterExtra);
+    this.ctx.sendData([header, f.payload], nowUs);
   }
 
   private maybeDrain(): void {

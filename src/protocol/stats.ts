@@ -15,6 +15,8 @@ export const COUNTERS = [
   'pktRcvNoRoom',
   /** Message API: packets of messages dropped for outgrowing the receive buffer (not in libsrt's stats). */
   'pktRcvMsgOversize',
+  /** Packet filter (FEC): FEC packets sent and received, packets it rebuilt, packets it declared lost. */
+  'pktSndFilterExtra', 'pktRcvFilterExtra', 'pktRcvFilterSupply', 'pktRcvFilterLoss',
 ] as const;
 
 export type CounterName = (typeof COUNTERS)[number];
@@ -81,6 +83,10 @@ export const enum Ctr {
   pktRecvInvalid = 25,
   pktRcvNoRoom = 26,
   pktRcvMsgOversize = 27,
+  pktSndFilterExtra = 28,
+  pktRcvFilterExtra = 29,
+  pktRcvFilterSupply = 30,
+  pktRcvFilterLoss = 31,
 }
 
 export class Counters {

@@ -14,6 +14,7 @@ import {
 } from '../../src/protocol/handshake';
 import { decodeHandshake, decodeHsString, encodeHandshake, encodeHsString, findExtension, HsExt, HsExtFlag, SrtFlag } from '../../src/protocol/handshake-packet';
 import {
+  fecConfigOf,
   filterMaxPayload,
   formatFilterConfig,
   negotiateFilter,
@@ -138,7 +139,7 @@ describe('packet filter configuration (SRTO_PACKETFILTER)', () => {
 
     it('options: a payload above 1452 is lowered, as libsrt\'s "SRTO_PAYLOADSIZE fixed to 1452 bytes"', () => {
       expect(resolveOptions({ packetFilter: 'fec,cols:10', payloadSize: 1456 }).payloadSize).to.equal(1452);
-      expect(resolveOptions({ packetFilter: 'fec,cols:10', transType: 'file' }).payloadSize).to.equal(1452);
+      expect(() => resolveOptions({ packetFilter: 'fec,cols:10', transType: 'file' })).to.throw(RangeError, /live mode only/);
       expect(resolveOptions({ packetFilter: 'fec,cols:10' }).payloadSize).to.equal(1316);
       expect(resolveOptions({ payloadSize: 1456 }).payloadSize).to.equal(1456);
     });
@@ -237,13 +238,26 @@ describe('packet filter configuration (SRTO_PACKETFILTER)', () => {
         .with.property('reason', RejectReason.FILTER);
     });
 
-    it('a matching configuration is refused FILTER too, until the fec filter exists', () => {
-      expect(unusableFilter('')).to.equal(undefined);
-      expect(unusableFilter('fec,cols:10')).to.match(/not implemented yet/);
+    it('a matching configuration is taken in live mode; in file mode it is refused FILTER (the fec filter is live only)', () => {
+      expect(unusableFilter('', true)).to.equal(undefined);
+      expect(unusableFilter('fec,cols:10', false)).to.equal(undefined);
+      expect(unusableFilter('fec,cols:10', true)).to.match(/live mode only/);
       const req = callerConclusion('fec,cols:10').req!;
-      expect(() => negotiateAsResponder(req, parseConclusionRequest(req), base(22, 'fec,cols:10')))
-        .to.throw(HandshakeRejection, /not implemented yet/)
-        .with.property('reason', RejectReason.FILTER);
+      const r = negotiateAsResponder(req, parseConclusionRequest(req), base(22, 'fec,cols:10'));
+      expect(r.negotiated.packetFilter).to.equal('fec,arq:onreq,cols:10,layout:staircase,rows:1');
+    });
+
+    it('group sizes beyond 256 are refused (a peer could impose them): SRT_REJ_FILTER', () => {
+      expect(parseFilterConfig('fec,cols:257').ok).to.equal(false);
+      expect(parseFilterConfig('fec,cols:10,rows:-257').ok).to.equal(false);
+      expect(parseFilterConfig('fec,cols:256,rows:-256').ok).to.equal(true);
+      expect(negotiateFilter('responder', '', 'fec,cols:300')).to.deep.include({ ok: false });
+    });
+
+    it('fecConfigOf reads the negotiated string: rows 1 is rows only, negative rows columns only', () => {
+      expect(fecConfigOf('')).to.equal(undefined);
+      expect(fecConfigOf('fec,arq:onreq,cols:10,layout:staircase,rows:1')).to.deep.equal({ cols: 10, rows: 1, colsOnly: false, layout: 'staircase', arq: 'onreq' });
+      expect(fecConfigOf('fec,arq:never,cols:10,layout:even,rows:-5')).to.deep.equal({ cols: 10, rows: 5, colsOnly: true, layout: 'even', arq: 'never' });
     });
 
     it('a listener filter with a caller that asked for none: no FILTER block in the reply, no filter', () => {
@@ -264,7 +278,7 @@ describe('packet filter configuration (SRTO_PACKETFILTER)', () => {
       expect(r.kind === 'rejected' && r.peerSocketId).to.equal(22);
     });
 
-    it("caller: a reply carrying the merged filter is read (then refused until the filter exists)", () => {
+    it('caller: a reply carrying the merged filter is read, and that filter is the one applied', () => {
       const { caller } = callerConclusion('fec,cols:10');
       const reply = callerConclusion().req!;
       reply.extField |= HsExtFlag.CONFIG;
@@ -273,11 +287,10 @@ describe('packet filter configuration (SRTO_PACKETFILTER)', () => {
         { type: HsExt.FILTER, body: encodeHsString('fec,arq:onreq,cols:10,layout:staircase,rows:1') },
       ];
       const r = caller.handle(reply);
-      expect(r.kind === 'rejected' && r.reason).to.equal(RejectReason.FILTER);
-      expect(r.kind === 'rejected' && r.message).to.match(/"fec,arq:onreq,cols:10,layout:staircase,rows:1" negotiated.*not implemented/);
+      expect(r.kind === 'connected' && r.negotiated.packetFilter).to.equal('fec,arq:onreq,cols:10,layout:staircase,rows:1');
     });
 
-    it('a conflicting filter in the reply is refused FILTER as a conflict, not as unimplemented', () => {
+    it('a conflicting filter in the reply is refused FILTER as a conflict', () => {
       const { caller } = callerConclusion('fec,cols:10');
       const reply = callerConclusion().req!;
       reply.extField |= HsExtFlag.CONFIG;

@@ -39,6 +39,10 @@ describe('Counters', () => {
       pktRecvInvalid: Ctr.pktRecvInvalid,
       pktRcvNoRoom: Ctr.pktRcvNoRoom,
       pktRcvMsgOversize: Ctr.pktRcvMsgOversize,
+      pktSndFilterExtra: Ctr.pktSndFilterExtra,
+      pktRcvFilterExtra: Ctr.pktRcvFilterExtra,
+      pktRcvFilterSupply: Ctr.pktRcvFilterSupply,
+      pktRcvFilterLoss: Ctr.pktRcvFilterLoss,
     };
     expect(Object.keys(byName)).to.deep.equal([...COUNTERS]);
     COUNTERS.forEach((name, i) => expect(byName[name], name).to.equal(i));
