@@ -35,6 +35,8 @@ export interface Impairment {
   reorderMs?: number;
   /** Probability of sending a datagram twice. */
   duplicate?: number;
+  /** Retransmitted data packets pass untouched: losses hit first transmissions only (one NAK round repairs all). */
+  spareRetransmissions?: boolean;
 }
 
 export interface RelayCounters {
@@ -126,7 +128,7 @@ class Direction {
       c.seenData++;
       if (isRexmit) c.seenRexmit++;
     }
-    if (!(this.dataOnly && !isData)) {
+    if (!(this.dataOnly && !isData) && !(isRexmit && imp.spareRetransmissions)) {
       let drop = false;
       this.impaired++;
       if (imp.burstEvery && this.impaired % imp.burstEvery === 0) this.burstLeft = imp.burstLength ?? 10;

@@ -41,7 +41,7 @@
 import { expect } from 'chai';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ImpairmentRelay, type RelayCounters } from '../../src/tools/impairment-relay';
+import { type Impairment, ImpairmentRelay, type RelayCounters } from '../../src/tools/impairment-relay';
 import {
   ByteCollector, SLT_BASE_ARGS, SLT_STDOUT_SLACK, SLT_TARGET_CONNECTED, SRT_PIPE, cleanupPeers, delay, freeUdpPort, onCleanup, pacedWrite,
   randomBytes, readSltStats, requireTool, spawnPeer, tempDir, waitForSrtListener, withTimeout, type PeerHandle,
@@ -204,18 +204,25 @@ async function settled(out: ByteCollector, total: number): Promise<void> {
   }
 }
 
-async function runOne(filter: string, spec: RunSpec, data: Buffer): Promise<RunResult> {
+/** A run's link and extra URL parameters (default: 1 % random loss, no more parameters). */
+interface RunSetup {
+  impairment?: Impairment;
+  /** Appended to both sides' srt:// query, e.g. 'passphrase=...'. */
+  params?: string;
+}
+
+async function runOne(filter: string, spec: RunSpec, data: Buffer, setup: RunSetup = {}): Promise<RunResult> {
   const label = runLabel(spec);
   const port = await freeUdpPort();
   const senderCalls = spec.senderRole === 'caller';
-  const loss = { loss: LOSS };
+  const loss = setup.impairment ?? { loss: LOSS };
   const relay = new ImpairmentRelay({
     target: { host: '127.0.0.1', port }, forward: senderCalls ? loss : {}, backward: senderCalls ? {} : loss, dataOnly: true, seed: SEED,
   });
   const relayPort = await relay.listen();
   onCleanup(() => relay.close());
   const dataDir = senderCalls ? relay.forward : relay.backward;
-  const params = `latency=${LATENCY}&packetfilter=${filter}`;
+  const params = `latency=${LATENCY}&packetfilter=${filter}${setup.params ? `&${setup.params}` : ''}`;
   const listenerUrl = `srt://:${port}?${params}`;
   const callerUrl = `srt://127.0.0.1:${relayPort}?${params}`;
   const statsFile = path.join(tempDir('srt-fec-'), 'receiver.json');
@@ -285,11 +292,11 @@ function pct(f: number | undefined): string {
   return f === undefined ? '-' : `${(f * 100).toFixed(2)} %`;
 }
 
-function printTable(): void {
+function printTable(results: RunResult[] = table): void {
   const cols = ['configuration', 'run', 'delivered', 'fraction', 'reference', 'garbage', 'dup', 'stray',
     'relay dropped', 'FilterExtra', 'FilterSupply', 'FilterLoss', 'rcvDrop', '1452 warning', 'UDP overflows'];
-  const rows = table.map((r) => {
-    const ref = table.find((x) => x.filter === r.filter && isReference(x.spec) && x.spec.senderRole === r.spec.senderRole);
+  const rows = results.map((r) => {
+    const ref = results.find((x) => x.filter === r.filter && isReference(x.spec) && x.spec.senderRole === r.spec.senderRole);
     const d = r.delivery;
     return [r.filter, runLabel(r.spec), d ? `${d.delivered}/${CHUNKS}` : `FAILED: ${r.error?.message.split('\n')[0].slice(0, 60)}`,
       pct(fraction(r)), pct(fraction(ref)), String(d?.garbage ?? '-'), String(d?.duplicates ?? '-'), String(d?.strayBytes ?? '-'),
@@ -306,7 +313,7 @@ function printTable(): void {
 describe(`interop: FEC packet filter with srt-live-transmit through a relay (${LOSS * 100} % data loss, arq:never, latency ${LATENCY})`, function () {
   before(function () { requireTool(this, 'srt-live-transmit'); });
   after(function () {
-    if (table.length) printTable();
+    if (table.length) printTable(table.filter((r) => r.filter.endsWith('arq:never')));
     return cleanupPeers();
   });
 
@@ -360,6 +367,50 @@ describe(`interop: FEC packet filter with srt-live-transmit through a relay (${L
           }
         });
       }
+    });
+  }
+});
+
+/**
+ * arq:onreq (libsrt's default), with encryption: bursts of 4 in a row are beyond a row's FEC and,
+ * in a row, beyond the columns too, so the receiver NAKs what its filter gives up on and the
+ * sender retransmits it. Everything must arrive, in every run, whichever side is ours.
+ */
+describe('interop: FEC arq:onreq with AES-128 through bursts of loss, with srt-live-transmit', function () {
+  const filter = 'fec,cols:10,rows:5,arq:onreq';
+  const setup: RunSetup = {
+    // Bursts of 4 every 300 datagrams besides the random loss; a retransmission is never lost
+    // (arq:onreq NAKs once: a lost retransmission would be a lost packet, in libsrt too).
+    impairment: { loss: LOSS, burstEvery: 300, burstLength: 4, spareRetransmissions: true },
+    params: 'passphrase=fec-onreq-secret&pbkeylen=16',
+  };
+  const results = new Map<RunSpec, RunResult>();
+  before(async function () {
+    requireTool(this, 'srt-live-transmit');
+    this.timeout(60000);
+    const data = makePayload(`fec-onreq-${SEED}`);
+    const runs = await Promise.all(RUNS.map((spec) => runOne(filter, spec, data, setup)));
+    for (const r of runs) {
+      results.set(r.spec, r);
+      table.push(r);
+    }
+  });
+  after(function () {
+    printTable(table.filter((r) => r.filter === filter));
+    return cleanupPeers();
+  });
+
+  for (const spec of RUNS) {
+    it(`${runLabel(spec)}: every chunk arrives once; the receiver's filter rebuilt some and handed the rest to ARQ`, function () {
+      const r = results.get(spec)!;
+      if (r.error) throw new Error(`${r.error.message}\n${r.diag}`);
+      const d = r.delivery!;
+      const detail = `${d.delivered}/${CHUNKS} delivered, ${d.garbage} garbage, ${d.duplicates} duplicates; receiver ${JSON.stringify(r.rcv)}\n${r.diag}`;
+      expect(r.relay!.droppedData, `the relay dropped data\n${detail}`).to.be.greaterThan(0);
+      expect({ delivered: d.delivered, garbage: d.garbage, duplicates: d.duplicates, strayBytes: d.strayBytes }, detail)
+        .to.deep.equal({ delivered: CHUNKS, garbage: 0, duplicates: 0, strayBytes: 0 });
+      expect(r.rcv?.packetsFilterSupply, detail).to.be.greaterThan(0);
+      expect(r.rcv?.packetsFilterLoss, detail).to.be.greaterThan(0);
     });
   }
 });
