@@ -44,6 +44,8 @@ Options (each also a key of the JSON config file, named as in brackets):
   --takeover                a second publisher of a name replaces the first (takeover; default: it
                             is refused with SRT_REJX_CONFLICT)
   --origin srt://HOST:PORT  pull streams nobody publishes here from that relay while they have players
+  --packet-filter FILTER    FEC of the listener and origin pulls, e.g. fec,cols:10,rows:5 (packetFilter;
+                            merged with each caller's as libsrt does; default: whatever the caller asks)
   -q, --quiet               only warnings (refusals, stalls)
   -h, --help                this help
 
@@ -89,6 +91,7 @@ export function parseRelayArgs(argv: readonly string[]): CliRelayArgs {
       wait: { type: 'string' },
       takeover: { type: 'boolean' },
       origin: { type: 'string' },
+      'packet-filter': { type: 'string' },
       quiet: { type: 'boolean', short: 'q' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -117,6 +120,7 @@ export function parseRelayArgs(argv: readonly string[]): CliRelayArgs {
     waitForPublisherMs: num('wait', v.wait),
     takeover: v.takeover,
     origin: v.origin,
+    packetFilter: v['packet-filter'],
   };
   return { help: !!v.help, quiet: !!v.quiet, configFile: v.config, flags };
 }

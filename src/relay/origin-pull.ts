@@ -14,7 +14,7 @@ export class OriginPulls extends EventEmitter {
   private readonly onWanted = (name: string) => this.start(name);
   private readonly onUnwanted = (name: string) => this.stop(name);
 
-  constructor(origin: string, private readonly latency: number, private readonly hub: StreamHub) {
+  constructor(origin: string, private readonly latency: number, private readonly hub: StreamHub, private readonly packetFilter?: string) {
     super();
     const u = new URL(origin);
     this.host = u.hostname.replace(/^\[|\]$/g, '');
@@ -30,6 +30,7 @@ export class OriginPulls extends EventEmitter {
       host: this.host,
       port: this.port,
       latency: this.latency,
+      ...(this.packetFilter ? { packetFilter: this.packetFilter } : {}),
       streamId: `#!::r=${name},m=request`,
       retry: { minDelay: 250, maxDelay: 2000 },
     });

@@ -3,6 +3,7 @@
  * SIGHUP: what it says about access applies to callers from then on; connections stay.
  */
 import * as fs from 'node:fs';
+import { parseFilterConfig } from '../protocol/packet-filter-config';
 import { addressList } from './relay-access';
 
 /** Who may do what with one stream (the config file's "streams" entries; "*" is the default rule). */
@@ -52,6 +53,11 @@ export interface RelayConfig {
   takeover: boolean;
   /** Pull streams nobody publishes here from this relay (srt://host:port), when a player asks. */
   origin?: string;
+  /**
+   * Packet filter (FEC) of the listener and of origin pulls, e.g. 'fec,cols:10,rows:5': merged with
+   * what each caller asks for, as libsrt's. Without it, a caller's filter is taken as it asks.
+   */
+  packetFilter?: string;
 }
 
 /** Loopback, IPv4 and IPv6 (and IPv4-mapped): open access, but only from this machine. */
@@ -82,7 +88,7 @@ export class ConfigError extends Error {
 }
 
 const KEYS = new Set<string>(['srtHost', 'srtPort', 'latency', 'httpHost', 'httpPort', 'allow', 'deny', 'passphrase', 'users', 'streams',
-  'maxPlayersPerStream', 'maxConnections', 'playerBacklogBytes', 'stallTimeoutMs', 'publisherGraceMs', 'prebufferMs', 'waitForPublisherMs', 'takeover', 'origin']);
+  'maxPlayersPerStream', 'maxConnections', 'playerBacklogBytes', 'stallTimeoutMs', 'publisherGraceMs', 'prebufferMs', 'waitForPublisherMs', 'takeover', 'origin', 'packetFilter']);
 
 /** Reads a config file (JSON, any subset of RelayConfig); throws ConfigError naming what is wrong. */
 export function readConfigFile(file: string): Partial<RelayConfig> {
@@ -132,6 +138,10 @@ export function resolveConfig(...layers: Partial<RelayConfig>[]): RelayConfig {
   if (typeof c.takeover !== 'boolean') throw new ConfigError('takeover must be true or false');
   c.users = nullProto(c.users, 'users', (v) => typeof v === 'string');
   c.streams = nullProto(c.streams, 'streams', (v) => typeof v === 'object' && v !== null && !Array.isArray(v));
+  if (c.packetFilter !== undefined) {
+    const f = typeof c.packetFilter === 'string' ? parseFilterConfig(c.packetFilter) : { ok: false as const, error: 'not a string' };
+    if (!f.ok) throw new ConfigError(`packetFilter ${JSON.stringify(c.packetFilter)}: ${f.error}`);
+  }
   if (c.origin !== undefined && !/^srt:\/\/[^/?#]+:\d+\/?$/.test(c.origin)) throw new ConfigError(`origin must be srt://host:port, got ${JSON.stringify(c.origin)}`);
   return c;
 }

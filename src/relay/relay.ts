@@ -49,7 +49,7 @@ export class SrtRelay extends EventEmitter {
     this.hub.on('log', (level, msg) => this.emit('log', level, msg));
     // A player gets each packet as its publisher sent it: srt-live-transmit sends 1456-byte
     // packets, which the live default payload size (1316) would cut in two (twice the packets).
-    this.server = createServer({ latency: config.latency, payloadSize: MAX_PAYLOAD });
+    this.server = createServer({ latency: config.latency, payloadSize: MAX_PAYLOAD, ...(config.packetFilter ? { packetFilter: config.packetFilter } : {}) });
     this.server.maxConnections = config.maxConnections;
     this.server.on('request', (req) => this.onRequest(req));
     this.server.on('connection', (sock) => this.onConnection(sock));
@@ -63,7 +63,7 @@ export class SrtRelay extends EventEmitter {
     });
     this.server.on('error', (err) => this.emit('error', err));
     if (config.origin) {
-      this.origin = new OriginPulls(config.origin, config.latency, this.hub);
+      this.origin = new OriginPulls(config.origin, config.latency, this.hub, config.packetFilter);
       this.origin.on('log', (level, msg) => this.emit('log', level, msg));
     }
   }

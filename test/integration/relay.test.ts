@@ -76,6 +76,21 @@ describe('srt-relay', function () {
     expect(relay.snapshot().streams[0].players[0].stats.pktSentUnique).to.equal(50);
   });
 
+  it('packetFilter: publisher and player with FEC through the relay, the merged filter on every leg', async () => {
+    const { relay, port } = await startRelay({ packetFilter: 'fec,cols:10,rows:5,arq:never' });
+    const player = caller(port, 'read:fec', { packetFilter: 'fec,cols:10' });
+    const got = collect(player);
+    await once(player, 'connect');
+    const pub = caller(port, 'publish:fec', { packetFilter: 'fec' });
+    await once(pub, 'connect');
+    for (const s of [player, pub]) expect(s.packetFilter).to.equal('fec,arq:never,cols:10,layout:staircase,rows:5');
+    for (let i = 0; i < 100; i++) pub.write(Buffer.alloc(1316, i));
+    await waitFor(() => Buffer.concat(got).length >= 100 * 1316, 5000);
+    expect(Buffer.concat(got).equals(Buffer.concat(Array.from({ length: 100 }, (_, i) => Buffer.alloc(1316, i))))).to.equal(true);
+    expect(relay.snapshot().streams[0].players[0].stats.pktSndFilterExtra).to.be.greaterThan(0);
+    expect(() => resolveConfig({ packetFilter: 'fec,cols:1' })).to.throw(/packetFilter "fec,cols:1": 'cols' must be > 1/);
+  });
+
   it('a second publisher of a name is refused with SRT_REJX_CONFLICT; with takeover it replaces the first', async () => {
     const { port } = await startRelay({ prebufferMs: 0 });
     const first = caller(port, 'publish:cam');
