@@ -140,8 +140,9 @@ SRT parameters (srt-live-transmit names and units):
   ipttl (1..255)   ipv6only (0/1: a [::] listener takes IPv6 callers only)
   iptos (accepted, no effect: Node cannot set IP_TOS)
   blocking, timeout (accepted, no effect, as in srt-live-transmit)
-  packetfilter=fec,cols:10,rows:5   negotiated as libsrt; the FEC itself is not there yet:
-                                     a connection that negotiates a filter is refused (SRT_REJ_FILTER)
+  packetfilter=fec,cols:10,rows:5   libsrt's FEC (live mode); keys: cols, rows (1: rows only,
+                                     negative: columns only), layout (staircase, even),
+                                     arq (onreq: NAK what FEC cannot rebuild; always; never)
   Unknown parameters are an error.
 
 Options:
