@@ -235,14 +235,14 @@ export class Sender {
   /** The sender's next deadline (µs). */
   deadline(nowUs: number): number {
     let t = this.rexmitDeadline() + 1;
+    let sendable = (this.fec?.pending ?? 0) > 0; // FEC packets due even once everything is acknowledged
     if (this.sndBuf.length > 0) {
       const oldest = this.sndBuf.oldest()!;
       // Dropped once older than the threshold (dropTooLate): 1 µs after it.
       if (this.ctx.cfg.tlpktDrop) t = Math.min(t, oldest.submittedUs + this.sndDropThresholdUs() + 1);
-      if (!this.rexmit.isEmpty || (this.sndBuf.unsent > 0 && this.sndBuf.inFlight < this.window()) || (this.fec?.pending ?? 0) > 0) {
-        t = Math.min(t, nowUs + Math.max(200, this.pacer.waitUs(this.ctx.cfg.payloadSize + PACKET_OVERHEAD)));
-      }
+      sendable ||= !this.rexmit.isEmpty || (this.sndBuf.unsent > 0 && this.sndBuf.inFlight < this.window());
     }
+    if (sendable) t = Math.min(t, nowUs + Math.max(200, this.pacer.waitUs(this.ctx.cfg.payloadSize + PACKET_OVERHEAD)));
     return t;
   }
 
