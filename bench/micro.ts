@@ -7,6 +7,8 @@
  * shared 2-core machine (no peer process, no loopback), so small levers can be told apart.
  *
  *   node dist/bench/micro.js recv|send|recv-floor|send-floor [seconds=10] [mbps=100] [latencyMs=120]
+ * recv-fec / send-fec: recv / send with the fec filter (cols:10, rows:5, arq:never) negotiated:
+ * what FEC costs per packet (the receiver clips every packet; no FEC packets are fed to it).
  * Prints one JSON line: { mode, pkts, usPerPkt, cpuMs, gc: {count, ms}, rssMB, heapMB, sent }.
  */
 import type dgram from 'node:dgram';
@@ -17,7 +19,9 @@ import { nowUs } from '../src/net/clock';
 import { SrtFlag } from '../src/protocol/handshake-packet';
 import { ControlType, encodeAck, encodeControl } from '../src/protocol/packet';
 
-const mode = process.argv[2] ?? 'recv';
+const asked = process.argv[2] ?? 'recv';
+const FEC_FILTER = asked.endsWith('-fec') ? 'fec,arq:never,cols:10,layout:staircase,rows:5' : '';
+const mode = FEC_FILTER ? asked.slice(0, -'-fec'.length) : asked;
 const SECONDS = Number(process.argv[3] ?? 10);
 const MBPS = Number(process.argv[4] ?? 100);
 const LATENCY = Number(process.argv[5] ?? 120);
@@ -63,7 +67,7 @@ function attach(sock: SrtSocket): void {
     peerPort: 9,
     negotiated: {
       peerSocketId: 1, isn: ISN, mss: 1500, peerFlightFlagSize: 25600, rcvLatency: LATENCY, sndLatency: LATENCY,
-      peerSrtVersion: 0x010501, peerFlags: SrtFlag.TSBPDSND | SrtFlag.TSBPDRCV | SrtFlag.NAKREPORT, streamId: '', packetFilter: '',
+      peerSrtVersion: 0x010501, peerFlags: SrtFlag.TSBPDSND | SrtFlag.TSBPDRCV | SrtFlag.NAKREPORT, streamId: '', packetFilter: FEC_FILTER,
     },
     startUs: now,
     hsArrivalUs: now,
@@ -92,7 +96,7 @@ function report(): void {
   const cpuMs = (cpu.user + cpu.system) / 1000;
   const mem = process.memoryUsage();
   process.stdout.write(JSON.stringify({
-    mode, pkts: n, usPerPkt: +((cpuMs * 1000) / n).toFixed(3), cpuMs: Math.round(cpuMs),
+    mode: asked, pkts: n, usPerPkt: +((cpuMs * 1000) / n).toFixed(3), cpuMs: Math.round(cpuMs),
     gc: { count: gcCount, ms: +gcMs.toFixed(1) }, rssMB: +(mem.rss / 1048576).toFixed(1), heapMB: +(mem.heapUsed / 1048576).toFixed(1), sent, sentData,
   }) + '\n');
   process.exit(0);

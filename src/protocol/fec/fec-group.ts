@@ -22,6 +22,10 @@ export interface RebuiltPacket extends FecClipSource {
   seqNo: number;
 }
 
+/** Word-aligned copy of the payload being XOR'ed (one per process: the engine is synchronous). */
+const SCRATCH_WORDS = new Int32Array(0x4000);
+const SCRATCH = Buffer.from(SCRATCH_WORDS.buffer);
+
 export class FecGroupClip {
   readonly payloadClip: Buffer;
   lengthClip = 0;
@@ -30,8 +34,13 @@ export class FecGroupClip {
   /** Packets (data and FEC) clipped so far. */
   count = 0;
 
+  /** The clip as 32-bit words (its buffer is padded to whole words, the padding stays 0). */
+  private readonly words: Int32Array;
+
   constructor(readonly clipSize: number) {
-    this.payloadClip = Buffer.alloc(clipSize);
+    const padded = (clipSize + 3) & ~3;
+    this.words = new Int32Array(padded >> 2);
+    this.payloadClip = Buffer.from(this.words.buffer, 0, clipSize);
   }
 
   /**
@@ -72,7 +81,7 @@ export class FecGroupClip {
 
   /** Empties the group for its next series (the buffer is reused). */
   reset(): void {
-    this.payloadClip.fill(0);
+    this.words.fill(0);
     this.lengthClip = 0;
     this.flagClip = 0;
     this.timestampClip = 0;
@@ -98,7 +107,14 @@ export class FecGroupClip {
     this.lengthClip ^= length & 0xffff;
     this.flagClip ^= flags & 0xff;
     this.timestampClip = (this.timestampClip ^ timestamp) >>> 0;
-    // Bounded by what we hold: payload.length <= clipSize was checked by the callers.
-    for (let i = 0; i < payload.length; i++) this.payloadClip[i] ^= payload[i];
+    // Bounded by what we hold: payload.length <= clipSize was checked by the callers. A word at
+    // a time, through an aligned scratch copy zero-padded to the word (4 times fewer steps than
+    // bytes: FEC's main cost, every packet XOR'ed into two groups).
+    const n = payload.length;
+    payload.copy(SCRATCH, 0, 0, n);
+    const words = (n + 3) >> 2;
+    for (let i = n; i < words << 2; i++) SCRATCH[i] = 0;
+    const w = this.words;
+    for (let i = 0; i < words; i++) w[i] ^= SCRATCH_WORDS[i];
   }
 }
