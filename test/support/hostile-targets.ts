@@ -30,6 +30,12 @@ export const ENGINE_SETUPS: Record<string, () => LoneEngine> = {
     for (let i = 0; i < 3000; i++) if (i % 7 !== 3) e.data(LONE_ISN + i, { timestamp: 1000 + i * 100 });
     return e;
   },
+  'a FEC sender and receiver (cols:10, rows:5, arq onreq) with gaps': () => {
+    const e = new LoneEngine({ fec: { cols: 10, rows: 5, colsOnly: false, layout: 'staircase', arq: 'onreq' } });
+    e.write(2000);
+    for (let i = 0; i < 3000; i++) if (i % 7 !== 3) e.data(LONE_ISN + i, { timestamp: 1000 + i * 100 });
+    return e;
+  },
   'an encrypted sender and receiver': () => {
     const c = crypto();
     c.createKmReq();

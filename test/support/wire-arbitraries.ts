@@ -503,6 +503,7 @@ export const HOSTILE_KINDS = [
   'kmrsp',
   'handshake',
   'data',
+  'fec',
 ] as const;
 export type HostileKind = (typeof HOSTILE_KINDS)[number];
 
@@ -549,6 +550,13 @@ export function hostilePacketCase(
     data: fc
       .tuple(dataHeaderFields(destId, aroundSeq), bytes(MAX_PAYLOAD))
       .map(([h, payload]) => encodeDataPacket(h, payload)),
+    // A FEC packet (message number 0) naming a row (-1), a column or no group, of any length.
+    fec: fc
+      .tuple(dataHeaderFields(destId, aroundSeq), fc.integer({ min: -2, max: 12 }), bytes(MAX_PAYLOAD))
+      .map(([h, index, payload]) => {
+        if (payload.length > 0) payload[0] = index & 0xff;
+        return encodeDataPacket({ ...h, msgNo: 0 }, payload);
+      }),
   };
   return fc.oneof(...kinds.map((kind) => build[kind].map((b) => ({ kind, bytes: b }))));
 }

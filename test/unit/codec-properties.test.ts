@@ -680,8 +680,9 @@ describe('codec properties (fast-check, seeded)', function () {
           expect(b.length).to.be.at.most(MAX_DATAGRAM);
           const p = decodePacket(b)!;
           expect(p.destId, kind).to.equal(destId);
-          if (kind === 'data') {
+          if (kind === 'data' || kind === 'fec') {
             expect(p.kind).to.equal('data');
+            if (kind === 'fec' && p.kind === 'data') expect(p.msgNo).to.equal(0);
             return;
           }
           if (p.kind !== 'control') throw new Error(`${kind} decoded as data`);
