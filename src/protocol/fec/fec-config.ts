@@ -20,8 +20,9 @@ export interface FecConfig {
 }
 
 /**
- * Largest cols and |rows| we run. libsrt sets no bound, but each column is a group held with a
- * full-payload XOR buffer on both sides, and a peer can impose the filter: 256 keeps a connection
- * under about 1.2 MB of FEC state. SMPTE 2022-1, the scheme this follows, stops at 20 x 20.
+ * Largest cols and |rows| we run. libsrt sets no bound, but every group is held with a
+ * full-payload XOR buffer, and a peer can impose the filter: at 256 x 256 a receiver holds at
+ * most about 2.5 MB of FEC state (10 x 5: under 100 KB; see FecReceiver's window). SMPTE 2022-1,
+ * the scheme this follows, stops at 20 x 20.
  */
 export const MAX_FEC_DIMENSION = 256;
