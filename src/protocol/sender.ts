@@ -363,26 +363,29 @@ export class Sender {
     return this.cc.window(this.flowWindow);
   }
 
-  private transmit(e: SendEntry, retransmitted: boolean, nowUs: number): void {
+  /** The crypto control while we send encrypted (a KM exchange that gave no key leaves data clear). */
+  private sendCrypto() {
+    return this.ctx.cfg.crypto?.sendsEncrypted ? this.ctx.cfg.crypto : undefined;
+  }
+
+  /** A data packet's header (never in order, as libsrt's live sender), counted as sent. */
+  private header(seq: number, position: number, msgNo: number, timestamp: number, retransmitted: boolean, keyFlags: number, payloadBytes: number): Buffer {
     const header = Buffer.allocUnsafe(HEADER_SIZE);
-    const crypto = this.ctx.cfg.crypto?.sendsEncrypted ? this.ctx.cfg.crypto : undefined;
-    writeDataHeader(header, 0, {
-      seq: e.seq,
-      position: e.position,
-      inOrder: false,
-      keyFlags: crypto ? crypto.txKeyFlags : 0,
-      retransmitted,
-      msgNo: e.msgNo,
-      timestamp: e.timestamp,
-      destId: this.ctx.cfg.peerSocketId,
-    });
-    e.lastSentUs = nowUs;
+    writeDataHeader(header, 0, { seq, position, inOrder: false, keyFlags, retransmitted, msgNo, timestamp, destId: this.ctx.cfg.peerSocketId });
     this.ctx.counters.add(Ctr.pktSent);
-    this.ctx.counters.add(Ctr.byteSent, e.payload.length);
+    this.ctx.counters.add(Ctr.byteSent, payloadBytes);
+    return header;
+  }
+
+  private transmit(e: SendEntry, retransmitted: boolean, nowUs: number): void {
+    const crypto = this.sendCrypto();
+    const keyFlags = crypto ? crypto.txKeyFlags : 0;
+    const header = this.header(e.seq, e.position, e.msgNo, e.timestamp, retransmitted, keyFlags, e.payload.length);
+    e.lastSentUs = nowUs;
     // Encrypted per transmission, as libsrt: the key may have switched since the first one.
     const wire = crypto ? crypto.encrypt(e.seq, e.payload, header) : e.payload;
     // The filter takes each packet once, as first sent (libsrt feedSource).
-    if (!retransmitted && this.fec !== undefined) this.fec.feed(e.seq, e.timestamp, crypto ? crypto.txKeyFlags : 0, wire);
+    if (!retransmitted && this.fec !== undefined) this.fec.feed(e.seq, e.timestamp, keyFlags, wire);
     this.ctx.sendData([header, wire], nowUs);
   }
 
@@ -392,20 +395,8 @@ export class Sender {
    */
   private sendFec(nowUs: number): void {
     const f = this.fec!.shift()!;
-    const header = Buffer.allocUnsafe(HEADER_SIZE);
-    const crypto = this.ctx.cfg.crypto?.sendsEncrypted ? this.ctx.cfg.crypto : undefined;
-    writeDataHeader(header, 0, {
-      seq: f.seq,
-      position: Position.SOLO,
-      inOrder: false,
-      keyFlags: crypto ? crypto.txKeyFlags : 0,
-      retransmitted: false,
-      msgNo: 0,
-      timestamp: f.timestamp,
-      destId: this.ctx.cfg.peerSocketId,
-    });
-    this.ctx.counters.add(Ctr.pktSent);
-    this.ctx.counters.add(Ctr.byteSent, f.payload.length);
+    const crypto = this.sendCrypto();
+    const header = this.header(f.seq, Position.SOLO, 0, f.timestamp, false, crypto ? crypto.txKeyFlags : 0, f.payload.length);
     this.ctx.counters.add(Ctr.pktSndFilterExtra);
     this.ctx.sendData([header, f.payload], nowUs);
   }
