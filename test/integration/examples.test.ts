@@ -4,6 +4,7 @@ import { connect, ConnectionRequest, SrtSocket, type SrtOptions } from '../../sr
 import { createAccessControlServer, decide, type User } from '../../examples/access-control';
 import { createRelayServer, parseStreamId } from '../../examples/relay-by-stream-id';
 import { makeUnits, SignalChecker } from '../../examples/signal';
+import { FILTERS, runFec } from '../../examples/fec';
 
 describe('examples', function () {
   this.timeout(15000);
@@ -106,5 +107,17 @@ describe('examples', function () {
     expect(otherBytes).to.equal(0);
     for (const s of [p1, p2, other, pub]) s.destroy();
     await new Promise((r) => server.close(() => r(undefined)));
+  });
+
+  it('fec: through 5 % loss, ARQ alone retransmits, arq:never only rebuilds, arq:onreq rebuilds and retransmits the rest', async () => {
+    const [arq, never, onreq] = await Promise.all(FILTERS.map((f) => runFec(f, 0.05, 1.5)));
+    expect(arq).to.include({ missing: 0, rebuilt: 0, fecPackets: 0 });
+    expect(arq.retransmitted).to.be.greaterThan(0);
+    expect(never.retransmitted).to.equal(0);
+    expect(never.rebuilt).to.be.greaterThan(0);
+    expect(never.fecPackets).to.be.greaterThan(0);
+    expect(onreq.rebuilt).to.be.greaterThan(0);
+    // FEC took most of the repairs: retransmission only for what it could not rebuild.
+    expect(onreq.retransmitted).to.be.below(arq.retransmitted);
   });
 });
