@@ -32,6 +32,16 @@ describe('ReconnectingSocket', function () {
     for (const f of cleanup.splice(0)) f();
   });
 
+  /** A server on `port`, closed after the test, collecting what its connections receive. */
+  async function collectingServer(port: number): Promise<{ got: Buffer[]; sockets: SrtSocket[] }> {
+    const server = await serverOn(port);
+    cleanup.push(() => server.close());
+    const got: Buffer[] = [];
+    const sockets: SrtSocket[] = [];
+    collectAll(server, got, sockets);
+    return { got, sockets };
+  }
+
   it('waits for a listener that is not there yet, then flows', async () => {
     const port = await freeUdpPort();
     const r = new ReconnectingSocket({ port, host: '127.0.0.1', connectTimeout: 300, latency: 80, retry: { minDelay: 50, maxDelay: 200 } });
@@ -41,10 +51,7 @@ describe('ReconnectingSocket', function () {
     await waitFor(() => retries.length >= 2, 10000);
     expect(retries[0].error?.code).to.equal('ETIMEDOUT');
     expect(retries[1].delayMs).to.be.greaterThan(retries[0].delayMs); // backoff
-    const server = await serverOn(port);
-    cleanup.push(() => server.close());
-    const got: Buffer[] = [];
-    collectAll(server, got);
+    const { got } = await collectingServer(port);
     await once(r, 'connect');
     r.write(Buffer.from('hello'));
     await waitFor(() => Buffer.concat(got).toString() === 'hello', 5000);
@@ -52,11 +59,7 @@ describe('ReconnectingSocket', function () {
 
   it('the accepted side destroyed: dials again and the same stream goes on, both ways', async () => {
     const port = await freeUdpPort();
-    const server = await serverOn(port);
-    cleanup.push(() => server.close());
-    const got: Buffer[] = [];
-    const sockets: SrtSocket[] = [];
-    collectAll(server, got, sockets);
+    const { got, sockets } = await collectingServer(port);
     const r = new ReconnectingSocket({ port, host: '127.0.0.1', latency: 80, peerIdleTimeout: 1000, retry: { minDelay: 50 } });
     cleanup.push(() => r.destroy());
     const read: Buffer[] = [];
@@ -79,7 +82,7 @@ describe('ReconnectingSocket', function () {
 
   it('survives the server restarting on the same port; live writes meanwhile are dropped and counted', async () => {
     const port = await freeUdpPort();
-    let server = await serverOn(port);
+    const server = await serverOn(port);
     const got: Buffer[] = [];
     const sockets: SrtSocket[] = [];
     collectAll(server, got, sockets);
@@ -97,10 +100,7 @@ describe('ReconnectingSocket', function () {
     r.write(Buffer.alloc(316));
     expect(r.droppedWrites).to.equal(2);
     expect(r.droppedBytes).to.equal(1316);
-    server = await serverOn(port);
-    cleanup.push(() => server.close());
-    const got2: Buffer[] = [];
-    collectAll(server, got2);
+    const { got: got2 } = await collectingServer(port);
     await once(r, 'connect');
     r.write(Buffer.from('after restart'));
     await waitFor(() => Buffer.concat(got2).toString() === 'after restart', 5000);
@@ -126,11 +126,7 @@ describe('ReconnectingSocket', function () {
 
   it('end() flushes, closes and does not dial again', async () => {
     const port = await freeUdpPort();
-    const server = await serverOn(port);
-    cleanup.push(() => server.close());
-    const got: Buffer[] = [];
-    const sockets: SrtSocket[] = [];
-    collectAll(server, got, sockets);
+    const { got, sockets } = await collectingServer(port);
     const r = new ReconnectingSocket({ port, host: '127.0.0.1', latency: 80, retry: { minDelay: 20 } });
     let reconnects = 0;
     r.on('reconnect', () => reconnects++);
