@@ -11,29 +11,35 @@ import { connectTo, sltCallerToServer, startServer } from '../support/interop-sr
 
 const SLT_REJECTED = /REJECT|rejection|[Rr]ejected/;
 
-/** Our caller with `ours` against an srt-live-transmit listener with `theirs`: the connect error. */
-async function callerRefused(ours: string, theirs: string): Promise<{ reason: string; message: string; slt: string }> {
+/** Our caller with `ours` against an srt-live-transmit listener with `theirs`: the filter it applied, or its refusal. */
+async function callerToSlt(ours: string, theirs: string): Promise<{ filter?: string; refused?: Error & { reason: string }; slt: string }> {
   const port = await freeUdpPort();
   const slt = spawnPeer('srt-live-transmit', [...SLT_BASE_ARGS, '-loglevel', 'warning', `srt://:${port}?packetfilter=${theirs}`, 'file://con'], { name: 'slt-listener' });
   await waitForSrtListener(port, { peer: slt });
-  const err = await connectTo({ host: '127.0.0.1', port, ...(ours ? { packetFilter: ours } : {}), connectTimeout: 5000 }, 10000, () => slt.diag()).then(
-    () => { throw new Error(`connected with filter ${ours} to ${theirs}`); },
-    (e: Error) => e.cause as Error & { reason: string },
+  const r = await connectTo({ host: '127.0.0.1', port, ...(ours ? { packetFilter: ours } : {}), connectTimeout: 5000 }, 10000, () => slt.diag()).then(
+    (sock) => {
+      const filter = sock.packetFilter;
+      sock.destroy();
+      return { filter };
+    },
+    (e: Error) => ({ refused: e.cause as Error & { reason: string } }),
   );
   await slt.kill('SIGINT');
-  return { reason: err.reason, message: err.message, slt: slt.diag() };
+  return { ...r, slt: slt.diag() };
 }
 
-/** Our caller with `ours` against an srt-live-transmit listener with `theirs`: the filter it applies. */
+/** callerToSlt, which must be refused: the connect error. */
+async function callerRefused(ours: string, theirs: string): Promise<{ reason: string; message: string; slt: string }> {
+  const r = await callerToSlt(ours, theirs);
+  if (!r.refused) throw new Error(`connected with filter ${ours} to ${theirs}`);
+  return { reason: r.refused.reason, message: r.refused.message, slt: r.slt };
+}
+
+/** callerToSlt, which must connect: the filter it applies. */
 async function callerConnects(ours: string, theirs: string): Promise<{ filter: string; slt: string }> {
-  const port = await freeUdpPort();
-  const slt = spawnPeer('srt-live-transmit', [...SLT_BASE_ARGS, '-loglevel', 'warning', `srt://:${port}?packetfilter=${theirs}`, 'file://con'], { name: 'slt-listener' });
-  await waitForSrtListener(port, { peer: slt });
-  const sock = await connectTo({ host: '127.0.0.1', port, ...(ours ? { packetFilter: ours } : {}) }, 10000, () => slt.diag());
-  const r = { filter: sock.packetFilter, slt: slt.diag() };
-  sock.destroy();
-  await slt.kill('SIGINT');
-  return r;
+  const r = await callerToSlt(ours, theirs);
+  if (r.refused) throw new Error(`filter ${ours} refused by ${theirs}: ${r.refused.message}\n${r.slt}`);
+  return { filter: r.filter!, slt: r.slt };
 }
 
 /** An srt-live-transmit caller with `theirs` against our server with `ours`: the 'reject' events and slt's log. */
