@@ -6,7 +6,7 @@
  * The clip size is the filter's payload size: every payload is XOR'ed zero-padded to it,
  * so a rebuilt payload is cut back to the XOR'ed length.
  */
-import { FEC_HEADER_SIZE, FecPayload } from './fec-packet';
+import { encodeFecPayload, FecPayload } from './fec-packet';
 
 /** What of a data packet goes into a group's XOR. */
 export interface FecClipSource {
@@ -61,22 +61,9 @@ export class FecGroupClip {
     return true;
   }
 
-  /** The FEC payload this group would send; `index` is -1 for a row, else the column. */
-  toFecPayload(index: number): FecPayload {
-    return { index, flagClip: this.flagClip, lengthClip: this.lengthClip, payloadClip: Buffer.from(this.payloadClip) };
-  }
-
-  /**
-   * The FEC packet's payload for this group, written in one buffer (see fec-packet.ts):
-   * index, flag clip, length clip, payload clip.
-   */
+  /** The payload of this group's FEC packet (fec-packet.ts); `index` is -1 for a row, else the column. */
   toFecPacketPayload(index: number): Buffer {
-    const out = Buffer.allocUnsafe(FEC_HEADER_SIZE + this.clipSize);
-    out[0] = index & 0xff;
-    out[1] = this.flagClip & 0xff;
-    out.writeUInt16BE(this.lengthClip & 0xffff, 2);
-    this.payloadClip.copy(out, FEC_HEADER_SIZE);
-    return out;
+    return encodeFecPayload({ index, flagClip: this.flagClip, lengthClip: this.lengthClip, payloadClip: this.payloadClip });
   }
 
   /** Empties the group for its next series (the buffer is reused). */

@@ -34,44 +34,73 @@ export interface FecGroupPlace {
   last: number;
 }
 
-function floorDiv(a: number, b: number): number {
-  return Math.floor(a / b);
+/**
+ * Where the packet `off` packets from the layout's origin sits, in offsets from that origin:
+ * written by placeInRow / placeInColumn into an object the caller keeps, so the per-packet
+ * paths (FecSender, FecReceiver) allocate nothing.
+ */
+export interface OffsetPlace {
+  /** Row number, or series of this column; negative before the origin / the column's start. */
+  series: number;
+  /** Column index for a column group; -1 for a row group. */
+  index: number;
+  /** Offset of the group's first packet. */
+  baseOff: number;
+  /** Position of the packet in its group (0..size-1). */
+  position: number;
 }
 
-/** Offset of column c's first group from the ISN. */
-export function columnStart(l: FecLayout, col: number): number {
+export function newPlace(): OffsetPlace {
+  return { series: 0, index: 0, baseOff: 0, position: 0 };
+}
+
+/** Offset of column c's first group from the origin. */
+export function columnStart(l: Omit<FecLayout, 'isn'>, col: number): number {
   return l.layout === 'even' ? col : col + (col % l.rows) * l.cols;
 }
 
-export function rowGroupOf(l: FecLayout, seq: number): FecGroupPlace {
-  const off = seqOffset(l.isn, seq);
-  const series = floorDiv(off, l.cols);
-  const baseOff = series * l.cols;
+export function placeInRow(cols: number, off: number, out: OffsetPlace): void {
+  const series = Math.floor(off / cols);
+  out.series = series;
+  out.index = -1;
+  out.baseOff = series * cols;
+  out.position = off - out.baseOff;
+}
+
+/** The packet's column group (the layout has columns: rows > 1). */
+export function placeInColumn(l: Omit<FecLayout, 'isn'>, off: number, out: OffsetPlace): void {
+  const span = l.cols * l.rows;
+  const col = ((off % l.cols) + l.cols) % l.cols;
+  const start = columnStart(l, col);
+  const series = Math.floor((off - start) / span);
+  out.series = series;
+  out.index = col;
+  out.baseOff = start + series * span;
+  out.position = (off - out.baseOff) / l.cols;
+}
+
+function toSeqs(l: FecLayout, p: OffsetPlace, size: number, step: number): FecGroupPlace {
   return {
-    series,
-    index: -1,
-    base: seqInc(l.isn, baseOff),
-    position: off - baseOff,
-    last: seqInc(l.isn, baseOff + l.cols - 1),
+    series: p.series,
+    index: p.index,
+    base: seqInc(l.isn, p.baseOff),
+    position: p.position,
+    last: seqInc(l.isn, p.baseOff + (size - 1) * step),
   };
+}
+
+export function rowGroupOf(l: FecLayout, seq: number): FecGroupPlace {
+  const p = newPlace();
+  placeInRow(l.cols, seqOffset(l.isn, seq), p);
+  return toSeqs(l, p, l.cols, 1);
 }
 
 /** The column group of a sequence number; null when the filter has no columns (rows <= 1). */
 export function columnGroupOf(l: FecLayout, seq: number): FecGroupPlace | null {
   if (l.rows <= 1) return null;
-  const off = seqOffset(l.isn, seq);
-  const col = ((off % l.cols) + l.cols) % l.cols;
-  const span = l.cols * l.rows;
-  const start = columnStart(l, col);
-  const series = floorDiv(off - start, span);
-  const baseOff = start + series * span;
-  return {
-    series,
-    index: col,
-    base: seqInc(l.isn, baseOff),
-    position: (off - baseOff) / l.cols,
-    last: seqInc(l.isn, baseOff + (l.rows - 1) * l.cols),
-  };
+  const p = newPlace();
+  placeInColumn(l, seqOffset(l.isn, seq), p);
+  return toSeqs(l, p, l.rows, l.cols);
 }
 
 /** Sequence numbers of a group's members, in order (size: cols for a row, rows for a column). */

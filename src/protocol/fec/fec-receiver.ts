@@ -19,7 +19,7 @@ import { SeqRange } from '../packet';
 import { seqDec, seqInc, seqOffset } from '../sequence';
 import { FecConfig } from './fec-config';
 import { FecGroupClip, RebuiltPacket } from './fec-group';
-import { columnStart } from './fec-layout';
+import { newPlace, placeInColumn, placeInRow } from './fec-layout';
 import { decodeFecPayload, FEC_ROW_INDEX } from './fec-packet';
 
 interface RcvGroup {
@@ -53,22 +53,18 @@ export class FecReceiver {
   private anchor: number;
   /** Still anchored at the ISN: column groups before their column's start do not exist. */
   private startPhase = true;
-  private readonly starts: number[] = [];
   private readonly span: number;
   /** Packets past a group's last one before it is decided (arq onreq). */
   private readonly slack: number;
   private readonly rows = new Map<number, RcvGroup>();
   private readonly columns = new Map<number, RcvGroup>();
   private readonly pool: RcvGroup[] = [];
-  /** Set by rowBase() / columnBase(): the packet's position in that group. */
-  private pos = 0;
-  private series = 0;
+  /** Set by rowBase() / columnBase(): where the packet sits in that group (offsets from the anchor). */
+  private readonly place = newPlace();
 
   constructor(private readonly cfg: FecConfig, isn: number, private readonly clipSize: number) {
     const { cols, rows } = cfg;
     this.span = cols * rows;
-    const layout = { isn: 0, cols, rows, layout: cfg.layout };
-    for (let c = 0; c < cols; c++) this.starts.push(columnStart(layout, c));
     this.slack = 2 + Math.floor(cols / 3);
     // A column must stay whole from its first packet until it is decided, with the window
     // moved by an eighth at a time.
@@ -100,11 +96,11 @@ export class FecReceiver {
     let base: number;
     if (fec.index === FEC_ROW_INDEX) {
       base = this.rowBase(seq);
-      if (this.pos !== cols - 1) return false;
+      if (this.place.position !== cols - 1) return false;
     } else {
       if (rows <= 1 || fec.index < 0 || fec.index >= cols) return false;
       base = this.columnBase(seq);
-      if (this.pos !== rows - 1 || (seqOffset(this.anchor, seq) % cols + cols) % cols !== fec.index) return false;
+      if (this.place.position !== rows - 1 || this.place.index !== fec.index) return false;
     }
     if (seqOffset(this.cellBase, seq) < 0) return true; // its group is gone: nothing left to rebuild
     this.reach(seq);
@@ -187,39 +183,29 @@ export class FecReceiver {
 
   // ------------------------------------------------------------------ layout
 
-  /** Base of the row holding seq; sets pos. */
+  /** Base of the row holding seq; sets place. */
   private rowBase(seq: number): number {
-    const cols = this.cfg.cols;
-    const off = seqOffset(this.anchor, seq);
-    const series = Math.floor(off / cols);
-    this.series = series;
-    this.pos = off - series * cols;
-    return seqInc(this.anchor, series * cols);
+    placeInRow(this.cfg.cols, seqOffset(this.anchor, seq), this.place);
+    return seqInc(this.anchor, this.place.baseOff);
   }
 
-  /** Base of the column group holding seq; sets pos and series. */
+  /** Base of the column group holding seq; sets place. */
   private columnBase(seq: number): number {
-    const cols = this.cfg.cols;
-    const off = seqOffset(this.anchor, seq);
-    const start = this.starts[((off % cols) + cols) % cols];
-    const series = Math.floor((off - start) / this.span);
-    const baseOff = start + series * this.span;
-    this.series = series;
-    this.pos = (off - baseOff) / cols;
-    return seqInc(this.anchor, baseOff);
+    placeInColumn(this.cfg, seqOffset(this.anchor, seq), this.place);
+    return seqInc(this.anchor, this.place.baseOff);
   }
 
   private rowAt(seq: number): RcvGroup | undefined {
     const base = this.rowBase(seq);
-    return this.series < 0 && this.startPhase ? undefined : this.group(this.rows, base, -1);
+    return this.place.series < 0 && this.startPhase ? undefined : this.group(this.rows, base, -1);
   }
 
   private columnAt(seq: number): RcvGroup | undefined {
     if (this.cfg.rows <= 1) return undefined;
     const base = this.columnBase(seq);
     // Before its column's first group (the staircase's start) a packet is in no column.
-    if (this.series < 0 && this.startPhase) return undefined;
-    return this.group(this.columns, base, (seqOffset(this.anchor, seq) % this.cfg.cols + this.cfg.cols) % this.cfg.cols);
+    if (this.place.series < 0 && this.startPhase) return undefined;
+    return this.group(this.columns, base, this.place.index);
   }
 
   /** The group starting at base, made when first needed; none when it starts before the window. */
@@ -291,12 +277,12 @@ export class FecReceiver {
     let size: number;
     if (rows <= 1) {
       base = this.rowBase(last);
-      if (this.pos !== cols - 1) return;
+      if (this.place.position !== cols - 1) return;
       step = 1;
       size = cols;
     } else {
       base = this.columnBase(last);
-      if (this.pos !== rows - 1 || (this.series < 0 && this.startPhase)) return;
+      if (this.place.position !== rows - 1 || (this.place.series < 0 && this.startPhase)) return;
       step = cols;
       size = rows;
     }

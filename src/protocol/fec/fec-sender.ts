@@ -5,13 +5,13 @@
  * the column's first, then the row's, each before the next data packet, each carrying the
  * sequence number of the packet that completed it. Retransmissions are not fed.
  *
- * The sender feeds packets in sequence order, so positions are counted, not looked up: `phase`
- * is the packet's offset from the ISN, folded by whole matrices (cols x rows) once every column
- * has started, which keeps it small for ever.
+ * Packets come in sequence order, so their offset from the ISN is counted (`phase`), folded by
+ * whole matrices (cols x rows) once every column has started, which keeps it small for ever;
+ * fec-layout.ts places it in its column.
  */
 import { FecConfig } from './fec-config';
 import { FecGroupClip } from './fec-group';
-import { columnStart } from './fec-layout';
+import { newPlace, placeInColumn } from './fec-layout';
 import { FEC_HEADER_SIZE, FEC_ROW_INDEX } from './fec-packet';
 
 /** A FEC packet ready to go: the payload and the header fields libsrt gives it. */
@@ -27,7 +27,7 @@ export class FecSender {
   private readonly row: FecGroupClip;
   /** Column groups by column index; empty without columns (rows 1). */
   private readonly columns: FecGroupClip[] = [];
-  private readonly starts: number[] = [];
+  private readonly place = newPlace();
   private readonly span: number;
   private phase = 0;
   /** FEC packets due, oldest first: at most a column's and a row's. */
@@ -35,13 +35,7 @@ export class FecSender {
 
   constructor(private readonly cfg: FecConfig, private readonly clipSize: number) {
     this.row = new FecGroupClip(clipSize);
-    if (cfg.rows > 1) {
-      const layout = { isn: 0, cols: cfg.cols, rows: cfg.rows, layout: cfg.layout };
-      for (let c = 0; c < cfg.cols; c++) {
-        this.columns.push(new FecGroupClip(clipSize));
-        this.starts.push(columnStart(layout, c));
-      }
-    }
+    if (cfg.rows > 1) for (let c = 0; c < cfg.cols; c++) this.columns.push(new FecGroupClip(clipSize));
     this.span = cfg.cols * cfg.rows;
   }
 
@@ -69,13 +63,13 @@ export class FecSender {
     const { cols, rows } = this.cfg;
     const off = this.phase;
     if (this.columns.length > 0) {
-      const c = off % cols;
-      const start = this.starts[c];
+      const p = this.place;
+      placeInColumn(this.cfg, off, p);
       // Before its column's first group (the staircase's start) a packet is in no column.
-      if (off >= start) {
-        const g = this.columns[c];
+      if (p.series >= 0) {
+        const g = this.columns[p.index];
         g.addData(payload, timestamp, keyFlags);
-        if (((off - start) / cols) % rows === rows - 1) this.emit(g, c, seq);
+        if (p.position === rows - 1) this.emit(g, p.index, seq);
       }
     }
     this.row.addData(payload, timestamp, keyFlags);
